@@ -1,0 +1,70 @@
+//! `/accounts`: list, create, read and update local accounts.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::get,
+};
+
+use crate::{
+    AppState,
+    error::AppResult,
+    services::{
+        accounts::{self, AccountView, CreateAccount, UpdateAccount},
+        pagination::{Page, PageRequest},
+    },
+    web::extract::{ApiJson, ApiQuery, Authenticated},
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/accounts", get(list).post(create))
+        .route("/accounts/me", get(me))
+        .route("/accounts/{username}", get(show).patch(update))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiQuery(page): ApiQuery<PageRequest>,
+) -> AppResult<Json<Page<AccountView>>> {
+    Ok(Json(accounts::list(&state, &auth.caller(), &page).await?))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiJson(body): ApiJson<CreateAccount>,
+) -> AppResult<(StatusCode, Json<AccountView>)> {
+    let view = accounts::create(&state, &auth.caller(), body).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+async fn me(State(state): State<AppState>, auth: Authenticated) -> AppResult<Json<AccountView>> {
+    let username = auth.0.username.clone();
+    Ok(Json(
+        accounts::get(&state, &auth.caller(), &username).await?,
+    ))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(username): Path<String>,
+) -> AppResult<Json<AccountView>> {
+    Ok(Json(
+        accounts::get(&state, &auth.caller(), &username).await?,
+    ))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(username): Path<String>,
+    ApiJson(body): ApiJson<UpdateAccount>,
+) -> AppResult<Json<AccountView>> {
+    Ok(Json(
+        accounts::update(&state, &auth.caller(), &username, body).await?,
+    ))
+}

@@ -1,0 +1,301 @@
+//! The command line: `serve`, `migrate`, `admin …` and `healthcheck`.
+//!
+//! Admin commands work on the same settings and database as the server next
+//! to them, and call the same services as the API, as the operator.
+
+use std::{
+    io::{BufRead, IsTerminal, Write},
+    path::PathBuf,
+    time::Duration,
+};
+
+use clap::{Parser, Subcommand};
+
+use crate::{
+    AppState,
+    config::{ConfigError, Settings},
+    db::{self, DatabaseUrl, Db, DbError, PoolOptions},
+    error::AppError,
+    server::{self, ServeError},
+    services::{
+        Caller, accounts, auth,
+        organisations::{self, AddMember, CreateOrganisation},
+    },
+    telemetry,
+};
+
+/// Préau: a self-hostable, federated school workspace.
+#[derive(Debug, Parser)]
+#[command(name = "preau", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Settings file [default: config/preau.toml, when it exists]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (creates the database and keys on first start)
+    Serve,
+    /// Apply pending database migrations, then exit
+    Migrate,
+    /// Administer accounts, organisations, members and tokens
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Exit 0 when the server on this machine answers /healthz (for containers)
+    Healthcheck {
+        /// URL to check [default: http://<bind>/healthz]
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an instance admin; the password is read from a prompt, or from
+    /// standard input when it is not a terminal
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Create an organisation (academy, department, circonscription, school, service)
+    CreateOrg {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// academy, department, circonscription, ecole, college, lycee, erea, service or other
+        #[arg(long)]
+        kind: String,
+        /// School identifier: seven digits and a check letter
+        #[arg(long)]
+        uai: Option<String>,
+        /// Slug of the parent organisation
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// Give an account a role in an organisation
+    AddMember {
+        #[arg(long)]
+        username: String,
+        /// Organisation slug
+        #[arg(long)]
+        org: String,
+        /// admin, advisor, director, teacher, inspector or staff
+        #[arg(long)]
+        role: String,
+    },
+    /// Print a new API token for an account on standard output, and nothing else
+    Token {
+        #[arg(long)]
+        username: String,
+        /// A name to recognise the token by
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+/// Everything that can stop a command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    #[error("{}", describe(.0))]
+    App(#[from] AppError),
+    #[error("{0}")]
+    Input(String),
+}
+
+/// An operator may see the cause that API clients never do.
+fn describe(e: &AppError) -> String {
+    match &e.cause {
+        Some(cause) => format!("{}: {cause}", e.message),
+        None => e.message.to_string(),
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => {
+            telemetry::init(&settings.log);
+            server::serve(settings).await?;
+        }
+        Command::Migrate => {
+            telemetry::init(&settings.log);
+            migrate(&settings).await?;
+        }
+        Command::Admin(command) => {
+            telemetry::init(&crate::config::LogSettings {
+                filter: "warn".into(),
+                ..settings.log.clone()
+            });
+            let state = AppState::open(settings).await?;
+            admin(&state, command).await?;
+        }
+        Command::Healthcheck { url } => healthcheck(&settings, url).await?,
+    }
+    Ok(())
+}
+
+async fn migrate(settings: &Settings) -> Result<(), CliError> {
+    let url = DatabaseUrl::parse(&settings.database.url, &settings.data_dir)?;
+    let options = PoolOptions {
+        size: 1,
+        busy_timeout_ms: settings.database.busy_timeout_ms,
+        connect_timeout: Duration::from_secs(settings.database.connect_timeout_secs),
+    };
+    let target = url.describe();
+    let report = tokio::task::spawn_blocking(move || {
+        let db = Db::connect(&url, &options)?;
+        db::run_migrations(&mut *db.get()?)
+    })
+    .await
+    .map_err(|e| DbError::Task(e.to_string()))??;
+    if report.applied.is_empty() {
+        println!("{target}: schema is up to date");
+    } else {
+        println!(
+            "{target}: applied {} migration(s): {}",
+            report.applied.len(),
+            report.applied.join(", ")
+        );
+    }
+    Ok(())
+}
+
+async fn admin(state: &AppState, command: AdminCommand) -> Result<(), CliError> {
+    let operator = Caller::Operator;
+    match command {
+        AdminCommand::CreateAdmin {
+            username,
+            display_name,
+            email,
+        } => {
+            let password = read_password()?;
+            let view = accounts::create(
+                state,
+                &operator,
+                accounts::CreateAccount {
+                    username,
+                    password: Some(password),
+                    display_name,
+                    email,
+                    is_admin: true,
+                },
+            )
+            .await?;
+            println!("created instance admin {} ({})", view.username, view.id);
+        }
+        AdminCommand::CreateOrg {
+            slug,
+            name,
+            kind,
+            uai,
+            parent,
+        } => {
+            let view = organisations::create(
+                state,
+                &operator,
+                CreateOrganisation {
+                    slug,
+                    name,
+                    kind,
+                    uai,
+                    parent,
+                    description: None,
+                    address: None,
+                    postal_code: None,
+                    city: None,
+                    phone: None,
+                    email: None,
+                    website: None,
+                    latitude: None,
+                    longitude: None,
+                    approve_followers: false,
+                },
+            )
+            .await?;
+            println!("created organisation {} ({})", view.slug, view.id);
+        }
+        AdminCommand::AddMember {
+            username,
+            org,
+            role,
+        } => {
+            let member =
+                organisations::add_member(state, &operator, &org, AddMember { username, role })
+                    .await?;
+            println!("{} is {} of {org}", member.username, member.role);
+        }
+        AdminCommand::Token { username, name } => {
+            let token = auth::create_token(state, &operator, &username, &name).await?;
+            println!("{token}");
+        }
+    }
+    Ok(())
+}
+
+/// Reads a password from a prompt (asked twice), or from the first line of
+/// standard input when it is piped. Never from the command line, where
+/// other users of the machine could read it.
+fn read_password() -> Result<String, CliError> {
+    let stdin = std::io::stdin();
+    let password = if stdin.is_terminal() {
+        let first = rpassword::prompt_password("Password: ")
+            .map_err(|e| CliError::Input(format!("cannot read the password: {e}")))?;
+        let second = rpassword::prompt_password("Password (again): ")
+            .map_err(|e| CliError::Input(format!("cannot read the password: {e}")))?;
+        if first != second {
+            return Err(CliError::Input("the two passwords differ".into()));
+        }
+        first
+    } else {
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| CliError::Input(format!("cannot read the password: {e}")))?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    };
+    if password.is_empty() {
+        return Err(CliError::Input(
+            "no password given (type it at the prompt or pipe it on standard input)".into(),
+        ));
+    }
+    Ok(password)
+}
+
+async fn healthcheck(settings: &Settings, url: Option<String>) -> Result<(), CliError> {
+    let url = url.unwrap_or_else(|| {
+        let mut addr = settings.bind;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}/healthz")
+    });
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3))
+        .build()
+        .map_err(|e| CliError::Input(format!("cannot build an HTTP client: {e}")))?;
+    let response = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| CliError::Input(format!("{url}: {e}")))?;
+    if !response.status().is_success() {
+        return Err(CliError::Input(format!("{url}: {}", response.status())));
+    }
+    let _ = std::io::stdout().write_all(b"ok\n");
+    Ok(())
+}

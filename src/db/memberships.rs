@@ -1,0 +1,104 @@
+//! Rows of `memberships`: which role an account holds in an organisation.
+
+use chrono::NaiveDateTime;
+use diesel::{prelude::*, result::QueryResult};
+
+use super::{
+    DbConn,
+    schema::{accounts, memberships, organisations},
+};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = memberships)]
+pub struct Membership {
+    pub id: i64,
+    pub account_id: i64,
+    pub organisation_id: i64,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Adds a role; adding it twice is not an error. Returns whether it was new.
+pub fn add(
+    conn: &mut DbConn,
+    account_id: i64,
+    organisation_id: i64,
+    role: &str,
+) -> QueryResult<bool> {
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        memberships::table
+            .filter(memberships::account_id.eq(account_id))
+            .filter(memberships::organisation_id.eq(organisation_id))
+            .filter(memberships::role.eq(role)),
+    ))
+    .get_result(conn)?;
+    if exists {
+        return Ok(false);
+    }
+    diesel::insert_into(memberships::table)
+        .values((
+            memberships::account_id.eq(account_id),
+            memberships::organisation_id.eq(organisation_id),
+            memberships::role.eq(role),
+            memberships::created_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Removes a role; returns whether there was one.
+pub fn remove(
+    conn: &mut DbConn,
+    account_id: i64,
+    organisation_id: i64,
+    role: &str,
+) -> QueryResult<bool> {
+    let n = diesel::delete(
+        memberships::table
+            .filter(memberships::account_id.eq(account_id))
+            .filter(memberships::organisation_id.eq(organisation_id))
+            .filter(memberships::role.eq(role)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Roles of one account in one organisation.
+pub fn roles_in(
+    conn: &mut DbConn,
+    account_id: i64,
+    organisation_id: i64,
+) -> QueryResult<Vec<String>> {
+    memberships::table
+        .filter(memberships::account_id.eq(account_id))
+        .filter(memberships::organisation_id.eq(organisation_id))
+        .select(memberships::role)
+        .load(conn)
+}
+
+/// `(organisation slug, role)` of every membership of an account.
+pub fn of_account(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<(String, String)>> {
+    memberships::table
+        .inner_join(organisations::table)
+        .filter(memberships::account_id.eq(account_id))
+        .order((organisations::slug.asc(), memberships::role.asc()))
+        .select((organisations::slug, memberships::role))
+        .load(conn)
+}
+
+/// `(username, role)` of the members of an organisation, after a membership id.
+pub fn of_organisation(
+    conn: &mut DbConn,
+    organisation_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    memberships::table
+        .inner_join(accounts::table)
+        .filter(memberships::organisation_id.eq(organisation_id))
+        .filter(memberships::id.gt(after_id))
+        .order(memberships::id.asc())
+        .limit(limit)
+        .select((memberships::id, accounts::username, memberships::role))
+        .load(conn)
+}

@@ -1,0 +1,164 @@
+//! Database access: one `MultiConnection` over SQLite and PostgreSQL, the
+//! pool, the blocking-work helper and the embedded migrations.
+
+mod connection;
+mod migrations;
+pub mod schema;
+
+pub mod accounts;
+pub mod instance;
+pub mod memberships;
+pub mod organisations;
+pub mod tokens;
+
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+
+pub use connection::{Backend, DatabaseUrl, DbConn};
+pub use migrations::{MigrationReport, revert_all_migrations, run_migrations};
+
+/// Runs the same diesel expression on whichever backend the connection holds.
+/// For the few queries the `MultiConnection` cannot express (`ON CONFLICT`,
+/// `RETURNING`, full-text search): the expression is written once, compiled
+/// twice.
+#[macro_export]
+macro_rules! per_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Postgres($c) => $body,
+            $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// Errors of the database layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("{url}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("cannot connect to {backend} database {target}: {source}")]
+    Connect {
+        backend: Backend,
+        target: String,
+        source: diesel::ConnectionError,
+    },
+    #[error("cannot prepare {0}")]
+    Setup(String),
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error(
+        "the database schema is newer than this binary (it has migration {version}, \
+         which this version of preau does not know): upgrade preau, or restore a backup \
+         made before the upgrade"
+    )]
+    SchemaTooNew { version: String },
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+impl DbError {
+    /// The message of a unique-constraint violation, which names the columns
+    /// (SQLite) or the constraint (PostgreSQL).
+    pub fn unique_violation(&self) -> Option<String> {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            Self::Query(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+                Some(format!(
+                    "{} {}",
+                    info.message(),
+                    info.constraint_name().unwrap_or("")
+                ))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Whether a diesel error is a unique violation mentioning `column`.
+pub fn is_unique_violation_on(e: &diesel::result::Error, column: &str) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            info.message().contains(column)
+                || info.constraint_name().is_some_and(|c| c.contains(column))
+        }
+        _ => false,
+    }
+}
+
+type Pool = r2d2::Pool<connection::Manager>;
+pub type PooledConn = r2d2::PooledConnection<connection::Manager>;
+
+/// The connection pool. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+}
+
+/// What the pool is built from.
+pub struct PoolOptions {
+    pub size: u32,
+    pub busy_timeout_ms: u32,
+    pub connect_timeout: Duration,
+}
+
+impl Db {
+    /// Opens the pool. The first connection is made here, so that a wrong URL
+    /// or an unreachable server is reported at start with its real cause.
+    pub fn connect(url: &DatabaseUrl, options: &PoolOptions) -> Result<Self, DbError> {
+        let manager = connection::Manager::new(url.clone(), options.busy_timeout_ms);
+        // Fail fast with diesel's own message rather than r2d2's timeout.
+        let first = manager.connect_now()?;
+        let pool = r2d2::Pool::builder()
+            .max_size(options.size)
+            .min_idle(Some(1))
+            .connection_timeout(options.connect_timeout)
+            .error_handler(Box::new(connection::LogErrors))
+            .build_unchecked(manager);
+        drop(first);
+        Ok(Self {
+            pool,
+            backend: url.backend(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection for synchronous callers (CLI). Async code uses [`Db::run`].
+    pub fn get(&self) -> Result<PooledConn, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking database work on tokio's blocking pool, never on the
+    /// async workers.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get().map_err(DbError::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| E::from(DbError::Task(e.to_string())))?
+    }
+}
+
+/// Current time as stored: UTC, microsecond precision on both backends so
+/// that a value read back equals the value written.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}

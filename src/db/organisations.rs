@@ -1,0 +1,184 @@
+//! Rows of `organisations`: academies, departments, circonscriptions,
+//! schools and services, local and remote.
+
+use chrono::NaiveDateTime;
+use diesel::{prelude::*, result::QueryResult};
+
+use super::{DbConn, schema::organisations};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = organisations)]
+pub struct Organisation {
+    pub id: i64,
+    pub slug: String,
+    pub domain: String,
+    pub local: bool,
+    pub ap_id: String,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub kind: String,
+    pub name: String,
+    pub uai: Option<String>,
+    pub parent_id: Option<i64>,
+    pub description: String,
+    pub address: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub approve_followers: bool,
+    pub closed: bool,
+    pub public_key: Option<String>,
+    pub private_key: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub last_refreshed_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = organisations)]
+pub struct NewOrganisation<'a> {
+    pub slug: &'a str,
+    pub domain: &'a str,
+    pub local: bool,
+    pub ap_id: &'a str,
+    pub inbox_url: &'a str,
+    pub shared_inbox_url: Option<&'a str>,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub uai: Option<&'a str>,
+    pub parent_id: Option<i64>,
+    pub description: &'a str,
+    pub address: Option<&'a str>,
+    pub postal_code: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub website: Option<&'a str>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub approve_followers: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub last_refreshed_at: NaiveDateTime,
+}
+
+/// Fields an update may change; `None` leaves a field as it is, `Some(None)`
+/// clears a nullable one.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = organisations)]
+pub struct OrganisationChanges {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub uai: Option<Option<String>>,
+    pub parent_id: Option<Option<i64>>,
+    pub description: Option<String>,
+    pub address: Option<Option<String>>,
+    pub postal_code: Option<Option<String>>,
+    pub city: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+    pub latitude: Option<Option<f64>>,
+    pub longitude: Option<Option<f64>>,
+    pub approve_followers: Option<bool>,
+    pub closed: Option<bool>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewOrganisation<'_>) -> QueryResult<Organisation> {
+    crate::per_backend!(conn, |c| diesel::insert_into(organisations::table)
+        .values(new)
+        .returning(Organisation::as_returning())
+        .get_result(c))
+}
+
+pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Organisation> {
+    organisations::table
+        .find(id)
+        .select(Organisation::as_select())
+        .first(conn)
+}
+
+pub fn local_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Organisation>> {
+    organisations::table
+        .filter(organisations::local.eq(true))
+        .filter(organisations::slug.eq(slug))
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Organisations after `after_id`, by id, for cursor pagination.
+pub fn list(
+    conn: &mut DbConn,
+    local_only: bool,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Organisation>> {
+    let mut query = organisations::table
+        .filter(organisations::id.gt(after_id))
+        .order(organisations::id.asc())
+        .limit(limit)
+        .select(Organisation::as_select())
+        .into_boxed();
+    if local_only {
+        query = query.filter(organisations::local.eq(true));
+    }
+    query.load(conn)
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    id: i64,
+    changes: &OrganisationChanges,
+) -> QueryResult<Organisation> {
+    crate::per_backend!(conn, |c| diesel::update(organisations::table.find(id))
+        .set(changes)
+        .returning(Organisation::as_returning())
+        .get_result(c))
+}
+
+pub fn slug_taken(conn: &mut DbConn, domain: &str, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        organisations::table
+            .filter(organisations::domain.eq(domain))
+            .filter(organisations::slug.eq(slug)),
+    ))
+    .get_result(conn)
+}
+
+pub fn uai_taken(conn: &mut DbConn, domain: &str, uai: &str, except_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        organisations::table
+            .filter(organisations::domain.eq(domain))
+            .filter(organisations::uai.eq(uai))
+            .filter(organisations::id.ne(except_id)),
+    ))
+    .get_result(conn)
+}
+
+/// The ids of an organisation's ancestors, nearest first; stops on a cycle.
+pub fn ancestor_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
+    let mut ids = Vec::new();
+    let mut current = organisations::table
+        .find(id)
+        .select(organisations::parent_id)
+        .first::<Option<i64>>(conn)?;
+    while let Some(parent) = current {
+        if parent == id || ids.contains(&parent) {
+            break;
+        }
+        ids.push(parent);
+        current = organisations::table
+            .find(parent)
+            .select(organisations::parent_id)
+            .first::<Option<i64>>(conn)
+            .optional()?
+            .flatten();
+    }
+    Ok(ids)
+}

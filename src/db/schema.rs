@@ -1,0 +1,98 @@
+//! Table definitions shared by both backends; the SQL lives in `migrations/`.
+
+diesel::table! {
+    instance (id) {
+        id -> BigInt,
+        domain -> Text,
+        public_key -> Text,
+        private_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> BigInt,
+        username -> Text,
+        domain -> Text,
+        local -> Bool,
+        ap_id -> Text,
+        inbox_url -> Text,
+        shared_inbox_url -> Nullable<Text>,
+        display_name -> Text,
+        email -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        is_admin -> Bool,
+        disabled -> Bool,
+        public_key -> Nullable<Text>,
+        private_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_refreshed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organisations (id) {
+        id -> BigInt,
+        slug -> Text,
+        domain -> Text,
+        local -> Bool,
+        ap_id -> Text,
+        inbox_url -> Text,
+        shared_inbox_url -> Nullable<Text>,
+        kind -> Text,
+        name -> Text,
+        uai -> Nullable<Text>,
+        parent_id -> Nullable<BigInt>,
+        description -> Text,
+        address -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        city -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        website -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        approve_followers -> Bool,
+        closed -> Bool,
+        public_key -> Nullable<Text>,
+        private_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_refreshed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        organisation_id -> BigInt,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(memberships -> accounts (account_id));
+diesel::joinable!(memberships -> organisations (organisation_id));
+diesel::joinable!(api_tokens -> accounts (account_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    instance,
+    accounts,
+    organisations,
+    memberships,
+    api_tokens
+);

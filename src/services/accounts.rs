@@ -1,0 +1,289 @@
+//! Local accounts: creation, profile changes, listing.
+
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+
+use super::{Caller, clean, double_option, pagination::Page, passwords};
+use crate::{
+    AppState,
+    db::{
+        self, DbConn,
+        accounts::{self as rows, Account, AccountChanges, NewAccount},
+        is_unique_violation_on, memberships, organisations,
+    },
+    error::{AppError, AppResult},
+    model::validate_handle,
+    services::pagination::PageRequest,
+};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccount {
+    pub username: String,
+    /// Absent: the account cannot sign in with a password (SSO or token only).
+    pub password: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccount {
+    pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub email: Option<Option<String>>,
+    pub password: Option<String>,
+    /// Instance admins only.
+    pub is_admin: Option<bool>,
+    /// Instance admins only.
+    pub disabled: Option<bool>,
+}
+
+/// An account as the API shows it; `email` only to its owner and admins.
+#[derive(Debug, Serialize)]
+pub struct AccountView {
+    pub id: String,
+    pub username: String,
+    pub domain: String,
+    pub local: bool,
+    pub display_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub is_admin: bool,
+    pub disabled: bool,
+    pub memberships: Vec<MembershipView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct MembershipView {
+    pub organisation: String,
+    pub role: String,
+}
+
+fn view(
+    conn: &mut DbConn,
+    caller: &Caller,
+    account: Account,
+) -> Result<AccountView, diesel::result::Error> {
+    let memberships = memberships::of_account(conn, account.id)?
+        .into_iter()
+        .map(|(organisation, role)| MembershipView { organisation, role })
+        .collect();
+    let sees_private = caller.is_instance_admin() || caller.account_id() == Some(account.id);
+    Ok(AccountView {
+        id: account.ap_id,
+        username: account.username,
+        domain: account.domain,
+        local: account.local,
+        display_name: account.display_name,
+        email: if sees_private { account.email } else { None },
+        is_admin: account.is_admin,
+        disabled: account.disabled,
+        memberships,
+        created_at: account.created_at.and_utc(),
+        updated_at: account.updated_at.and_utc(),
+    })
+}
+
+fn check_email(email: &str) -> AppResult<()> {
+    let ok = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
+        && !email.chars().any(char::is_whitespace);
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid(format!(
+            "email: `{email}` is not an e-mail address"
+        )))
+    }
+}
+
+fn check_display_name(name: &str) -> AppResult<()> {
+    if name.chars().count() > 100 {
+        return Err(AppError::invalid(
+            "display_name: must be at most 100 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a local account. Only instance admins (and the operator) may.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    input: CreateAccount,
+) -> AppResult<AccountView> {
+    if !caller.is_instance_admin() {
+        return Err(AppError::forbidden("only instance admins create accounts"));
+    }
+    let username = input.username.trim().to_string();
+    validate_handle("username", &username).map_err(AppError::invalid)?;
+    let display_name = clean(input.display_name).unwrap_or_else(|| username.clone());
+    check_display_name(&display_name)?;
+    let email = clean(input.email);
+    if let Some(email) = &email {
+        check_email(email)?;
+    }
+    let password_hash = match input.password {
+        Some(password) => {
+            passwords::check_strength(&password)?;
+            Some(passwords::hash(password).await?)
+        }
+        None => None,
+    };
+    let settings = state.settings.clone();
+    let caller = caller.clone();
+    state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let domain = settings.domain.as_str();
+                // Usernames and organisation slugs share the WebFinger namespace.
+                if rows::username_taken(conn, domain, &username)?
+                    || organisations::slug_taken(conn, domain, &username)?
+                {
+                    return Err(AppError::conflict(format!(
+                        "username `{username}` is already taken"
+                    )));
+                }
+                let ap_id = settings.url(&format!("/users/{username}"));
+                let inbox = format!("{ap_id}/inbox");
+                let shared_inbox = settings.url("/inbox");
+                let now = db::now();
+                let account = rows::insert(
+                    conn,
+                    &NewAccount {
+                        username: &username,
+                        domain,
+                        local: true,
+                        ap_id: &ap_id,
+                        inbox_url: &inbox,
+                        shared_inbox_url: Some(&shared_inbox),
+                        display_name: &display_name,
+                        email: email.as_deref(),
+                        password_hash: password_hash.as_deref(),
+                        is_admin: input.is_admin,
+                        created_at: now,
+                        updated_at: now,
+                        last_refreshed_at: now,
+                    },
+                )
+                .map_err(|e| {
+                    if is_unique_violation_on(&e, "username") {
+                        AppError::conflict(format!("username `{username}` is already taken"))
+                    } else {
+                        e.into()
+                    }
+                })?;
+                Ok(view(conn, &caller, account)?)
+            })
+        })
+        .await
+}
+
+/// A local account by username.
+pub async fn get(state: &AppState, caller: &Caller, username: &str) -> AppResult<AccountView> {
+    let username = username.to_string();
+    let caller = caller.clone();
+    state
+        .db
+        .run(move |conn| {
+            let account = rows::local_by_username(conn, &username)?
+                .ok_or_else(|| AppError::not_found("account"))?;
+            Ok(view(conn, &caller, account)?)
+        })
+        .await
+}
+
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    page: &PageRequest,
+) -> AppResult<Page<AccountView>> {
+    let (after, limit) = page.bounds()?;
+    let caller = caller.clone();
+    state
+        .db
+        .run(move |conn| {
+            let rows = rows::list_local(conn, after, limit + 1)?;
+            let mut views = Vec::with_capacity(rows.len());
+            let page = Page::from_rows(rows, limit, |a| a.id, |a| a);
+            for account in page.items {
+                views.push(view(conn, &caller, account)?);
+            }
+            Ok::<_, AppError>(Page {
+                items: views,
+                next_cursor: page.next_cursor,
+            })
+        })
+        .await
+}
+
+/// Changes a profile: the owner changes their own, instance admins any, and
+/// only admins change `is_admin` and `disabled`.
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    username: &str,
+    input: UpdateAccount,
+) -> AppResult<AccountView> {
+    let mut changes = AccountChanges::default();
+    if let Some(name) = input.display_name {
+        let name = name.trim().to_string();
+        check_display_name(&name)?;
+        changes.display_name = Some(name);
+    }
+    if let Some(email) = input.email {
+        let email = clean(email);
+        if let Some(e) = &email {
+            check_email(e)?;
+        }
+        changes.email = Some(email);
+    }
+    if (input.is_admin.is_some() || input.disabled.is_some()) && !caller.is_instance_admin() {
+        return Err(AppError::forbidden(
+            "only instance admins change is_admin or disabled",
+        ));
+    }
+    changes.is_admin = input.is_admin;
+    changes.disabled = input.disabled;
+    if let Some(password) = input.password {
+        passwords::check_strength(&password)?;
+        changes.password_hash = Some(Some(passwords::hash(password).await?));
+    }
+    changes.updated_at = Some(db::now());
+
+    let username = username.to_string();
+    let caller = caller.clone();
+    state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let account = rows::local_by_username(conn, &username)?
+                    .ok_or_else(|| AppError::not_found("account"))?;
+                if !caller.is_instance_admin() && caller.account_id() != Some(account.id) {
+                    return Err(AppError::forbidden("you may only change your own account"));
+                }
+                let demotes_self = caller.account_id() == Some(account.id)
+                    && changes.is_admin == Some(false)
+                    && account.is_admin;
+                if demotes_self && rows::count_local_admins(conn)? <= 1 {
+                    return Err(AppError::invalid(
+                        "is_admin: the last instance admin cannot give up the role",
+                    ));
+                }
+                let account = rows::update(conn, account.id, &changes)?;
+                Ok(view(conn, &caller, account)?)
+            })
+        })
+        .await
+}

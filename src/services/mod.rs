@@ -1,0 +1,53 @@
+//! What Préau does, independent of how it is asked: the API, the web pages
+//! and the CLI all call these functions, which check input and permissions.
+
+pub mod accounts;
+pub mod auth;
+pub mod instance;
+pub mod organisations;
+pub mod pagination;
+pub mod passwords;
+
+use crate::db::accounts::Account;
+
+/// Who asks for an action.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// The operator at the server's command line: trusted with everything.
+    Operator,
+    /// A signed-in local account.
+    Account(Box<Account>),
+}
+
+impl Caller {
+    pub fn is_instance_admin(&self) -> bool {
+        match self {
+            Self::Operator => true,
+            Self::Account(a) => a.is_admin,
+        }
+    }
+
+    pub fn account_id(&self) -> Option<i64> {
+        match self {
+            Self::Operator => None,
+            Self::Account(a) => Some(a.id),
+        }
+    }
+}
+
+/// Trims an optional text field; blank means absent.
+pub(crate) fn clean(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Deserialises a field that distinguishes "absent" (`None`) from `null`
+/// (`Some(None)`), for PATCH bodies.
+pub(crate) fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(de).map(Some)
+}

@@ -1,0 +1,562 @@
+//! Organisations and their members: creation, profile changes, listing,
+//! roles. Who may manage an organisation is decided here.
+
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+use serde::{Deserialize, Serialize};
+
+use super::{Caller, clean, double_option, pagination::Page};
+use crate::{
+    AppState,
+    db::{
+        self, DbConn, accounts, is_unique_violation_on, memberships,
+        organisations::{self as rows, NewOrganisation, Organisation, OrganisationChanges},
+    },
+    error::{AppError, AppResult},
+    model::{OrgKind, Role, normalize_uai, validate_handle},
+    services::pagination::PageRequest,
+};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganisation {
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub uai: Option<String>,
+    /// Slug of the parent organisation on this instance.
+    pub parent: Option<String>,
+    pub description: Option<String>,
+    pub address: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    #[serde(default)]
+    pub approve_followers: bool,
+}
+
+/// A PATCH body: absent fields stay, `null` clears a nullable field.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrganisation {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub uai: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub parent: Option<Option<String>>,
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub postal_code: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub city: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub website: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub latitude: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub longitude: Option<Option<f64>>,
+    pub approve_followers: Option<bool>,
+    pub closed: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrganisationView {
+    pub id: String,
+    pub slug: String,
+    pub domain: String,
+    pub local: bool,
+    pub kind: String,
+    pub name: String,
+    pub uai: Option<String>,
+    pub parent: Option<String>,
+    pub description: String,
+    pub address: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub approve_followers: bool,
+    pub closed: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemberView {
+    pub username: String,
+    pub role: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddMember {
+    pub username: String,
+    pub role: String,
+}
+
+fn view(conn: &mut DbConn, org: Organisation) -> Result<OrganisationView, diesel::result::Error> {
+    let parent = match org.parent_id {
+        Some(id) => Some(rows::by_id(conn, id)?.slug),
+        None => None,
+    };
+    Ok(OrganisationView {
+        id: org.ap_id,
+        slug: org.slug,
+        domain: org.domain,
+        local: org.local,
+        kind: org.kind,
+        name: org.name,
+        uai: org.uai,
+        parent,
+        description: org.description,
+        address: org.address,
+        postal_code: org.postal_code,
+        city: org.city,
+        phone: org.phone,
+        email: org.email,
+        website: org.website,
+        latitude: org.latitude,
+        longitude: org.longitude,
+        approve_followers: org.approve_followers,
+        closed: org.closed,
+        created_at: org.created_at.and_utc(),
+        updated_at: org.updated_at.and_utc(),
+    })
+}
+
+/// Whether the caller may manage an organisation: instance admins, and the
+/// `admin` members of the organisation or of any of its ancestors.
+pub fn can_manage(conn: &mut DbConn, caller: &Caller, org_id: i64) -> AppResult<bool> {
+    let Caller::Account(account) = caller else {
+        return Ok(true);
+    };
+    if account.is_admin {
+        return Ok(true);
+    }
+    let mut chain = vec![org_id];
+    chain.extend(rows::ancestor_ids(conn, org_id)?);
+    for id in chain {
+        if memberships::roles_in(conn, account.id, id)?
+            .iter()
+            .any(|r| r == Role::Admin.as_str())
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn local_org(conn: &mut DbConn, slug: &str) -> AppResult<Organisation> {
+    rows::local_by_slug(conn, slug)?
+        .ok_or_else(|| AppError::not_found(&format!("organisation `{slug}`")))
+}
+
+/// Checked text fields shared by create and update.
+fn check_name(name: &str) -> AppResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::invalid("name: must be 1 to 200 characters"));
+    }
+    Ok(name.to_string())
+}
+
+fn check_kind(kind: &str) -> AppResult<String> {
+    kind.parse::<OrgKind>()
+        .map(|k| k.as_str().to_string())
+        .map_err(|e| AppError::invalid(format!("kind: {e}")))
+}
+
+fn check_optional(field: &str, value: Option<String>, max: usize) -> AppResult<Option<String>> {
+    let value = clean(value);
+    if let Some(v) = &value {
+        if v.chars().count() > max {
+            return Err(AppError::invalid(format!(
+                "{field}: must be at most {max} characters"
+            )));
+        }
+        if field == "website" {
+            let ok = url::Url::parse(v).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+            if !ok {
+                return Err(AppError::invalid(format!(
+                    "website: `{v}` is not an http(s) URL"
+                )));
+            }
+        }
+        if field == "email" && !v.contains('@') {
+            return Err(AppError::invalid(format!(
+                "email: `{v}` is not an e-mail address"
+            )));
+        }
+    }
+    Ok(value)
+}
+
+fn check_coordinate(field: &str, value: Option<f64>, bound: f64) -> AppResult<Option<f64>> {
+    match value {
+        Some(v) if !v.is_finite() || v.abs() > bound => Err(AppError::invalid(format!(
+            "{field}: must be between -{bound} and {bound}"
+        ))),
+        other => Ok(other),
+    }
+}
+
+fn check_uai(uai: Option<String>) -> AppResult<Option<String>> {
+    clean(uai)
+        .map(|u| normalize_uai(&u).map_err(AppError::invalid))
+        .transpose()
+}
+
+fn conflict_from(e: diesel::result::Error, slug: &str, uai: Option<&str>) -> AppError {
+    if is_unique_violation_on(&e, "slug") {
+        AppError::conflict(format!("slug `{slug}` is already taken"))
+    } else if is_unique_violation_on(&e, "uai") {
+        AppError::conflict(format!(
+            "an organisation with UAI {} already exists",
+            uai.unwrap_or("?")
+        ))
+    } else {
+        e.into()
+    }
+}
+
+/// Creates a local organisation. Instance admins may create any; the admins
+/// of an organisation may create organisations under it.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    input: CreateOrganisation,
+) -> AppResult<OrganisationView> {
+    let slug = input.slug.trim().to_string();
+    validate_handle("slug", &slug).map_err(AppError::invalid)?;
+    let name = check_name(&input.name)?;
+    let kind = check_kind(&input.kind)?;
+    let uai = check_uai(input.uai)?;
+    let description = clean(input.description).unwrap_or_default();
+    if description.chars().count() > 5000 {
+        return Err(AppError::invalid(
+            "description: must be at most 5000 characters",
+        ));
+    }
+    let address = check_optional("address", input.address, 500)?;
+    let postal_code = check_optional("postal_code", input.postal_code, 20)?;
+    let city = check_optional("city", input.city, 200)?;
+    let phone = check_optional("phone", input.phone, 40)?;
+    let email = check_optional("email", input.email, 254)?;
+    let website = check_optional("website", input.website, 500)?;
+    let latitude = check_coordinate("latitude", input.latitude, 90.0)?;
+    let longitude = check_coordinate("longitude", input.longitude, 180.0)?;
+    let parent_slug = clean(input.parent);
+
+    let settings = state.settings.clone();
+    let caller = caller.clone();
+    state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let parent = match &parent_slug {
+                    Some(p) => Some(local_org(conn, p)?),
+                    None => None,
+                };
+                let allowed = caller.is_instance_admin()
+                    || match &parent {
+                        Some(p) => can_manage(conn, &caller, p.id)?,
+                        None => false,
+                    };
+                if !allowed {
+                    return Err(AppError::forbidden(
+                        "only instance admins, or admins of the parent organisation, \
+                         create organisations",
+                    ));
+                }
+                let domain = settings.domain.as_str();
+                if rows::slug_taken(conn, domain, &slug)?
+                    || accounts::username_taken(conn, domain, &slug)?
+                {
+                    return Err(AppError::conflict(format!(
+                        "slug `{slug}` is already taken"
+                    )));
+                }
+                if let Some(u) = &uai
+                    && rows::uai_taken(conn, domain, u, 0)?
+                {
+                    return Err(AppError::conflict(format!(
+                        "an organisation with UAI {u} already exists"
+                    )));
+                }
+                let ap_id = settings.url(&format!("/orgs/{slug}"));
+                let inbox = format!("{ap_id}/inbox");
+                let shared_inbox = settings.url("/inbox");
+                let now = db::now();
+                let org = rows::insert(
+                    conn,
+                    &NewOrganisation {
+                        slug: &slug,
+                        domain,
+                        local: true,
+                        ap_id: &ap_id,
+                        inbox_url: &inbox,
+                        shared_inbox_url: Some(&shared_inbox),
+                        kind: &kind,
+                        name: &name,
+                        uai: uai.as_deref(),
+                        parent_id: parent.as_ref().map(|p| p.id),
+                        description: &description,
+                        address: address.as_deref(),
+                        postal_code: postal_code.as_deref(),
+                        city: city.as_deref(),
+                        phone: phone.as_deref(),
+                        email: email.as_deref(),
+                        website: website.as_deref(),
+                        latitude,
+                        longitude,
+                        approve_followers: input.approve_followers,
+                        created_at: now,
+                        updated_at: now,
+                        last_refreshed_at: now,
+                    },
+                )
+                .map_err(|e| conflict_from(e, &slug, uai.as_deref()))?;
+                Ok(view(conn, org)?)
+            })
+        })
+        .await
+}
+
+pub async fn get(state: &AppState, slug: &str) -> AppResult<OrganisationView> {
+    let slug = slug.to_string();
+    state
+        .db
+        .run(move |conn| {
+            let org = local_org(conn, &slug)?;
+            Ok(view(conn, org)?)
+        })
+        .await
+}
+
+pub async fn list(state: &AppState, page: &PageRequest) -> AppResult<Page<OrganisationView>> {
+    let (after, limit) = page.bounds()?;
+    state
+        .db
+        .run(move |conn| {
+            let rows = rows::list(conn, true, after, limit + 1)?;
+            let page = Page::from_rows(rows, limit, |o| o.id, |o| o);
+            let mut items = Vec::with_capacity(page.items.len());
+            for org in page.items {
+                items.push(view(conn, org)?);
+            }
+            Ok::<_, AppError>(Page {
+                items,
+                next_cursor: page.next_cursor,
+            })
+        })
+        .await
+}
+
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    slug: &str,
+    input: UpdateOrganisation,
+) -> AppResult<OrganisationView> {
+    let mut changes = OrganisationChanges {
+        name: input.name.as_deref().map(check_name).transpose()?,
+        kind: input.kind.as_deref().map(check_kind).transpose()?,
+        uai: input.uai.map(check_uai).transpose()?,
+        description: input.description.map(|d| d.trim().to_string()),
+        address: input
+            .address
+            .map(|v| check_optional("address", v, 500))
+            .transpose()?,
+        postal_code: input
+            .postal_code
+            .map(|v| check_optional("postal_code", v, 20))
+            .transpose()?,
+        city: input
+            .city
+            .map(|v| check_optional("city", v, 200))
+            .transpose()?,
+        phone: input
+            .phone
+            .map(|v| check_optional("phone", v, 40))
+            .transpose()?,
+        email: input
+            .email
+            .map(|v| check_optional("email", v, 254))
+            .transpose()?,
+        website: input
+            .website
+            .map(|v| check_optional("website", v, 500))
+            .transpose()?,
+        latitude: input
+            .latitude
+            .map(|v| check_coordinate("latitude", v, 90.0))
+            .transpose()?,
+        longitude: input
+            .longitude
+            .map(|v| check_coordinate("longitude", v, 180.0))
+            .transpose()?,
+        approve_followers: input.approve_followers,
+        closed: input.closed,
+        updated_at: Some(db::now()),
+        parent_id: None,
+    };
+    if changes
+        .description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 5000)
+    {
+        return Err(AppError::invalid(
+            "description: must be at most 5000 characters",
+        ));
+    }
+    let slug = slug.to_string();
+    let caller = caller.clone();
+    let parent = input.parent.map(clean);
+    state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let org = local_org(conn, &slug)?;
+                if !can_manage(conn, &caller, org.id)? {
+                    return Err(AppError::forbidden(
+                        "only admins of this organisation may change it",
+                    ));
+                }
+                if let Some(parent) = &parent {
+                    changes.parent_id = Some(match parent {
+                        None => None,
+                        Some(p) => {
+                            let p = local_org(conn, p)?;
+                            if p.id == org.id || rows::ancestor_ids(conn, p.id)?.contains(&org.id) {
+                                return Err(AppError::invalid(
+                                    "parent: an organisation cannot be its own ancestor",
+                                ));
+                            }
+                            if !can_manage(conn, &caller, p.id)? {
+                                return Err(AppError::forbidden(
+                                    "you may only move an organisation under one you manage",
+                                ));
+                            }
+                            Some(p.id)
+                        }
+                    });
+                }
+                if let Some(Some(u)) = &changes.uai
+                    && rows::uai_taken(conn, &org.domain, u, org.id)?
+                {
+                    return Err(AppError::conflict(format!(
+                        "an organisation with UAI {u} already exists"
+                    )));
+                }
+                let uai = changes.uai.clone().flatten();
+                let org = rows::update(conn, org.id, &changes)
+                    .map_err(|e| conflict_from(e, &slug, uai.as_deref()))?;
+                Ok(view(conn, org)?)
+            })
+        })
+        .await
+}
+
+/// Gives an account a role in an organisation; giving it twice is harmless.
+pub async fn add_member(
+    state: &AppState,
+    caller: &Caller,
+    slug: &str,
+    input: AddMember,
+) -> AppResult<MemberView> {
+    let role: Role = input
+        .role
+        .parse()
+        .map_err(|e| AppError::invalid(format!("role: {e}")))?;
+    let slug = slug.to_string();
+    let caller = caller.clone();
+    state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let org = local_org(conn, &slug)?;
+                if !can_manage(conn, &caller, org.id)? {
+                    return Err(AppError::forbidden(
+                        "only admins of this organisation manage its members",
+                    ));
+                }
+                let username = input.username.trim();
+                let account = accounts::local_by_username(conn, username)?
+                    .ok_or_else(|| AppError::not_found(&format!("account `{username}`")))?;
+                memberships::add(conn, account.id, org.id, role.as_str())?;
+                Ok(MemberView {
+                    username: account.username,
+                    role: role.as_str().to_string(),
+                })
+            })
+        })
+        .await
+}
+
+pub async fn remove_member(
+    state: &AppState,
+    caller: &Caller,
+    slug: &str,
+    username: &str,
+    role: &str,
+) -> AppResult<()> {
+    let role: Role = role
+        .parse()
+        .map_err(|e| AppError::invalid(format!("role: {e}")))?;
+    let (slug, username, caller) = (slug.to_string(), username.to_string(), caller.clone());
+    state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let org = local_org(conn, &slug)?;
+                if !can_manage(conn, &caller, org.id)? {
+                    return Err(AppError::forbidden(
+                        "only admins of this organisation manage its members",
+                    ));
+                }
+                let account = accounts::local_by_username(conn, &username)?
+                    .ok_or_else(|| AppError::not_found(&format!("account `{username}`")))?;
+                if !memberships::remove(conn, account.id, org.id, role.as_str())? {
+                    return Err(AppError::not_found("membership"));
+                }
+                Ok(())
+            })
+        })
+        .await
+}
+
+pub async fn members(
+    state: &AppState,
+    slug: &str,
+    page: &PageRequest,
+) -> AppResult<Page<MemberView>> {
+    let (after, limit) = page.bounds()?;
+    let slug = slug.to_string();
+    state
+        .db
+        .run(move |conn| {
+            let org = local_org(conn, &slug)?;
+            let rows = memberships::of_organisation(conn, org.id, after, limit + 1)?;
+            Ok(Page::from_rows(
+                rows,
+                limit,
+                |(id, _, _)| *id,
+                |(_, username, role)| MemberView { username, role },
+            ))
+        })
+        .await
+}

@@ -1,0 +1,42 @@
+//! The state every request handler, service and CLI command works with.
+
+use std::sync::Arc;
+
+use crate::{
+    config::Settings,
+    db::{self, DatabaseUrl, Db, DbError, PoolOptions},
+};
+
+/// Settings and database pool. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+}
+
+impl AppState {
+    /// Opens the database named by the settings and applies pending
+    /// migrations (refusing a schema newer than this binary).
+    pub async fn open(settings: Settings) -> Result<Self, DbError> {
+        let url = DatabaseUrl::parse(&settings.database.url, &settings.data_dir)?;
+        let options = PoolOptions {
+            size: settings.database.pool_size,
+            busy_timeout_ms: settings.database.busy_timeout_ms,
+            connect_timeout: std::time::Duration::from_secs(settings.database.connect_timeout_secs),
+        };
+        let db = tokio::task::spawn_blocking(move || -> Result<Db, DbError> {
+            let db = Db::connect(&url, &options)?;
+            let report = db::run_migrations(&mut *db.get()?)?;
+            for version in &report.applied {
+                tracing::info!(%version, "migration applied");
+            }
+            Ok(db)
+        })
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))??;
+        Ok(Self {
+            settings: Arc::new(settings),
+            db,
+        })
+    }
+}

@@ -1,0 +1,44 @@
+//! The HTTP surface: one axum router with the health checks, the JSON API
+//! and (later) the HTML pages, wrapped in the layers every request gets.
+
+pub mod extract;
+mod health;
+mod request_id;
+
+use std::time::Duration;
+
+use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+
+use crate::{AppState, api, error::AppError};
+
+/// Builds the whole application router.
+pub fn router(state: AppState) -> Router {
+    let limits = &state.settings.limits;
+    let body_limit = limits.max_body_bytes;
+    let timeout = Duration::from_secs(limits.request_timeout_secs);
+    Router::new()
+        .merge(health::routes())
+        .nest("/api/v1", api::routes())
+        .fallback(|| async { AppError::not_found("page") })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(CatchPanicLayer::new())
+        // Layers run outermost-last: the id is set before the span opens.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_id::make_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
