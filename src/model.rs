@@ -77,7 +77,6 @@ text_enum! {
 /// Names that would shadow instance routes or WebFinger handles.
 const RESERVED_NAMES: &[&str] = &[
     "actor",
-    "admin",
     "api",
     "inbox",
     "outbox",

@@ -56,7 +56,16 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, web::router(state))
+    run_router(web::router(state), listener, shutdown).await
+}
+
+/// Serves any router with the same graceful shutdown as [`run`].
+pub async fn run_router(
+    router: axum::Router,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -1,0 +1,180 @@
+//! The error contract: JSON bodies, status codes, what a client is told.
+
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
+use serde_json::json;
+
+use crate::harness::TestApp;
+
+#[tokio::test]
+async fn bad_tokens_are_401_without_saying_what_was_wrong() {
+    let app = TestApp::new().await;
+    let real = app.admin().await;
+    let mut bodies = Vec::new();
+    for header_value in [
+        None,
+        Some("Bearer preau_notarealtoken".to_string()),
+        Some("Bearer garbage".to_string()),
+        Some(format!("Basic {real}")),
+        Some(format!("Bearer {real}x")),
+    ] {
+        let mut request = Request::builder().uri("/api/v1/accounts/me");
+        if let Some(v) = header_value {
+            request = request.header(header::AUTHORIZATION, v);
+        }
+        let reply = app
+            .send(request.body(Body::empty()).expect("request"))
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert!(reply.headers.contains_key(header::WWW_AUTHENTICATE));
+        bodies.push(reply.body);
+    }
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "{bodies:?}");
+    assert_eq!(
+        bodies[0],
+        json!({"error": "unauthorized", "message": "missing or invalid credentials"})
+    );
+}
+
+#[tokio::test]
+async fn an_oversize_body_is_413_and_nothing_is_stored() {
+    let app = TestApp::with_settings(|s| s.limits.max_body_bytes = 4096).await;
+    let admin = app.admin().await;
+    let big = "x".repeat(5000);
+    let reply = app
+        .post(
+            "/api/v1/organisations",
+            &admin,
+            json!({"slug": "big", "name": "Big", "kind": "ecole", "description": big}),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.error_code(), "payload_too_large");
+
+    // The same without Content-Length (chunked): still refused.
+    let body =
+        json!({"slug": "big", "name": "Big", "kind": "ecole", "description": "y".repeat(5000)})
+            .to_string();
+    let stream = futures_body(body.into_bytes());
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/organisations")
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(stream)
+        .expect("request");
+    let reply = app.send(request).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.body
+    );
+
+    assert_eq!(
+        app.get("/api/v1/organisations/big", None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// A body with no known length, as a chunked upload would be.
+fn futures_body(bytes: Vec<u8>) -> Body {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        bytes.chunks(1000).map(|c| Ok(c.to_vec())).collect();
+    Body::from_stream(futures::stream::iter(chunks))
+}
+
+#[tokio::test]
+async fn malformed_json_and_wrong_content_types_are_400_with_a_reason() {
+    let app = TestApp::new().await;
+    let admin = app.admin().await;
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/organisations")
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{\"slug\": "))
+        .expect("request");
+    let reply = app.send(request).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert_eq!(reply.error_code(), "bad_request");
+
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/organisations")
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from("{}"))
+        .expect("request");
+    let reply = app.send(request).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .expect("msg")
+            .contains("application/json")
+    );
+
+    let unknown_field = app
+        .post(
+            "/api/v1/organisations",
+            &admin,
+            json!({"slug": "a1", "name": "A", "kind": "ecole", "colour": "red"}),
+        )
+        .await;
+    assert_eq!(unknown_field.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unknown_field.body["message"]
+            .as_str()
+            .expect("msg")
+            .contains("colour")
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_are_json_404s_and_responses_carry_a_request_id() {
+    let app = TestApp::new().await;
+    let reply = app.get("/api/v1/nothing-here", None).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.error_code(), "not_found");
+    assert!(reply.headers.contains_key("x-request-id"));
+
+    let request = Request::builder()
+        .uri("/healthz")
+        .header("x-request-id", "from-the-proxy-42")
+        .body(Body::empty())
+        .expect("request");
+    let reply = app.send(request).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.headers["x-request-id"], "from-the-proxy-42");
+
+    let missing = app.get("/api/v1/organisations/nope", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.body["message"]
+            .as_str()
+            .expect("msg")
+            .contains("nope")
+    );
+}
+
+#[tokio::test]
+async fn readiness_reports_the_database() {
+    let app = TestApp::new().await;
+    let reply = app.get("/readyz", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let expected = if app.db.is_postgres() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    assert_eq!(reply.body["database"], expected);
+    assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
+}

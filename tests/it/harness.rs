@@ -1,0 +1,227 @@
+//! Test harness: a fresh database per test, an app to call through the
+//! router without sockets, and a real server on a loopback port when a test
+//! needs one.
+
+use std::{collections::BTreeMap, path::PathBuf};
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
+use diesel::{Connection, PgConnection, RunQueryDsl, sql_query};
+use http_body_util::BodyExt;
+use preau::{
+    AppState,
+    config::Settings,
+    services::{Caller, accounts, auth},
+    web,
+};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// A database that exists for one test and is dropped after it.
+pub struct TestDb {
+    pub url: String,
+    /// Keeps the SQLite file (and the data directory) alive.
+    pub dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match std::env::var("PREAU_TEST_DATABASE_URL") {
+            Ok(base) if base.starts_with("postgres") => {
+                let name = format!("preau_test_{:016x}", rand::random::<u64>());
+                let mut admin = PgConnection::establish(&base)
+                    .unwrap_or_else(|e| panic!("PREAU_TEST_DATABASE_URL {base}: {e}"));
+                sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                let mut url = url::Url::parse(&base).expect("postgres url");
+                url.set_path(&name);
+                Self {
+                    url: url.to_string(),
+                    dir,
+                    pg: Some((base, name)),
+                }
+            }
+            _ => Self {
+                url: format!("sqlite://{}", dir.path().join("preau.db").display()),
+                dir,
+                pg: None,
+            },
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((base, name)) = &self.pg
+            && let Ok(mut admin) = PgConnection::establish(base)
+        {
+            // Best effort: a leftover database only costs disk.
+            let _ = sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+/// Settings of a test instance: its own database and data directory,
+/// federation debug on (loopback peers), small pool.
+pub fn test_settings(db: &TestDb, domain: &str) -> Settings {
+    let env: BTreeMap<String, String> = [
+        ("PREAU_DOMAIN", domain.to_string()),
+        ("PREAU_DATABASE_URL", db.url.clone()),
+        ("PREAU_DATA_DIR", data_dir(db).display().to_string()),
+        ("PREAU_FEDERATION_DEBUG", "true".into()),
+        ("PREAU_DATABASE_POOL_SIZE", "4".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    Settings::from_sources(None, &env).expect("test settings")
+}
+
+pub fn data_dir(db: &TestDb) -> PathBuf {
+    db.dir.path().join("data")
+}
+
+/// One instance, called through its router.
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub db: TestDb,
+}
+
+/// A response: status and parsed JSON body (`Value::Null` when empty).
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: axum::http::HeaderMap,
+}
+
+impl Reply {
+    pub fn error_code(&self) -> &str {
+        self.body["error"].as_str().unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_settings(|_| {}).await
+    }
+
+    pub async fn with_settings(tweak: impl FnOnce(&mut Settings)) -> Self {
+        Self::build(TestDb::new(), tweak).await
+    }
+
+    /// An app on a database that something else (the CLI) prepared.
+    pub async fn on_existing(db: TestDb) -> Self {
+        Self::build(db, |_| {}).await
+    }
+
+    async fn build(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = test_settings(&db, "preau.test");
+        tweak(&mut settings);
+        let state = AppState::open(settings).await.expect("open test instance");
+        let router = web::router(state.clone());
+        Self { state, router, db }
+    }
+
+    /// Creates an account through the services, as the operator would.
+    pub async fn account(&self, username: &str, admin: bool) -> String {
+        accounts::create(
+            &self.state,
+            &Caller::Operator,
+            accounts::CreateAccount {
+                username: username.into(),
+                password: Some("a long enough password".into()),
+                display_name: None,
+                email: Some(format!("{username}@example.fr")),
+                is_admin: admin,
+            },
+        )
+        .await
+        .expect("create account");
+        auth::create_token(&self.state, &Caller::Operator, username, "test")
+            .await
+            .expect("create token")
+    }
+
+    /// An instance admin's token.
+    pub async fn admin(&self) -> String {
+        self.account("admin", true).await
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .expect("request");
+        self.send(request).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+}
