@@ -91,6 +91,9 @@ pub enum AdminCommand {
         #[arg(long)]
         role: String,
     },
+    /// Federation: mode, allowed and blocked domains, peering with other instances
+    #[command(subcommand)]
+    Federation(FederationCommand),
     /// Print a new API token for an account on standard output, and nothing else
     Token {
         #[arg(long)]
@@ -99,6 +102,34 @@ pub enum AdminCommand {
         #[arg(long, default_value = "cli")]
         name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FederationCommand {
+    /// Show the mode, the lists, the peers and the pending peering requests
+    Status,
+    /// Set the federation mode: allowlist, open or closed
+    Mode { mode: String },
+    /// Federate with a domain (adds it to the allowlist)
+    Allow {
+        domain: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Never federate with a domain (and its subdomains)
+    Block {
+        domain: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Remove a domain's allow or block rule
+    Forget { domain: String },
+    /// Ask another instance to peer with this one
+    Peer { domain: String },
+    /// Accept a pending peering request from a domain
+    Accept { domain: String },
+    /// Refuse a pending peering request from a domain
+    Reject { domain: String },
 }
 
 /// Everything that can stop a command.
@@ -238,10 +269,78 @@ async fn admin(state: &AppState, command: AdminCommand) -> Result<(), CliError> 
                     .await?;
             println!("{} is {} of {org}", member.username, member.role);
         }
+        AdminCommand::Federation(command) => federation(state, command).await?,
         AdminCommand::Token { username, name } => {
             let token = auth::create_token(state, &operator, &username, &name).await?;
             println!("{token}");
         }
+    }
+    Ok(())
+}
+
+async fn federation(state: &AppState, command: FederationCommand) -> Result<(), CliError> {
+    use crate::services::federation_admin::{self as admin, DomainRule};
+    let operator = Caller::Operator;
+    crate::services::instance::ensure_keys(state).await?;
+    let config = crate::federation::config(state.clone())
+        .await
+        .map_err(|e| CliError::Input(format!("federation: {e}")))?;
+    let data = config.to_request_data();
+    let rule = |domain: String, policy: &str, note: String| DomainRule {
+        domain,
+        policy: policy.into(),
+        note,
+    };
+    match command {
+        FederationCommand::Status => {
+            let status = admin::status(state, &operator).await?;
+            println!("mode: {}", status.mode);
+            println!("allowlist: {}", status.allowlist.join(", "));
+            println!("blocklist: {}", status.blocklist.join(", "));
+            for peer in &status.peers {
+                println!(
+                    "peer {} ({}): we follow: {}, they follow: {}",
+                    peer.domain,
+                    peer.software.as_deref().unwrap_or("unknown software"),
+                    peer.outgoing.unwrap_or("no"),
+                    peer.incoming.unwrap_or("no"),
+                );
+            }
+            for domain in &status.peering_requests {
+                println!("peering request from {domain} (preau admin federation accept {domain})");
+            }
+        }
+        FederationCommand::Mode { mode } => {
+            admin::set_mode(state, &operator, &mode).await?;
+            println!("federation mode: {mode}");
+        }
+        FederationCommand::Allow { domain, note } => {
+            admin::set_domain(state, &operator, rule(domain.clone(), "allow", note)).await?;
+            println!("{domain} allowed");
+        }
+        FederationCommand::Block { domain, note } => {
+            admin::set_domain(state, &operator, rule(domain.clone(), "block", note)).await?;
+            println!("{domain} blocked");
+        }
+        FederationCommand::Forget { domain } => {
+            admin::forget_domain(state, &operator, &domain).await?;
+            println!("{domain}: rule removed");
+        }
+        FederationCommand::Peer { domain } => {
+            admin::request_peering(&data, &operator, &domain).await?;
+            println!("peering requested from {domain}");
+        }
+        FederationCommand::Accept { domain } => {
+            admin::accept_peering(&data, &operator, &domain).await?;
+            println!("peering with {domain} accepted");
+        }
+        FederationCommand::Reject { domain } => {
+            admin::reject_peering(&data, &operator, &domain).await?;
+            println!("peering with {domain} refused");
+        }
+    }
+    if !crate::federation::send::wait_for_deliveries(Duration::from_secs(30)).await {
+        eprintln!("warning: some deliveries did not finish in 30 s");
     }
     Ok(())
 }

@@ -44,22 +44,19 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
         database = %state.db.backend(),
         "préau is listening"
     );
-    run(state, listener, shutdown_signal()).await?;
+    let federation = crate::federation::config(state.clone())
+        .await
+        .map_err(|e| ServeError::Keys(AppError::internal(e)))?;
+    run_router(web::router(state, federation), listener, shutdown_signal()).await?;
+    if !crate::federation::send::wait_for_deliveries(std::time::Duration::from_secs(10)).await {
+        tracing::warn!("stopped with deliveries still under way");
+    }
     tracing::info!("préau stopped");
     Ok(())
 }
 
-/// Serves on an already bound listener until `shutdown` completes, then
-/// lets in-flight requests finish.
-pub async fn run(
-    state: AppState,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    run_router(web::router(state), listener, shutdown).await
-}
-
-/// Serves any router with the same graceful shutdown as [`run`].
+/// Serves a router on an already bound listener until `shutdown`
+/// completes, then lets in-flight requests finish.
 pub async fn run_router(
     router: axum::Router,
     listener: TcpListener,

@@ -2,6 +2,8 @@
 //! authenticate; errors are `{"error": code, "message": text}`.
 
 mod accounts;
+mod federation;
+mod follows;
 mod organisations;
 mod tokens;
 
@@ -16,6 +18,8 @@ pub fn routes() -> Router<AppState> {
         .merge(tokens::routes())
         .merge(accounts::routes())
         .merge(organisations::routes())
+        .merge(follows::routes())
+        .merge(federation::routes())
         .fallback(|| async { AppError::not_found("endpoint") })
 }
 

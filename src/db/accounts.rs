@@ -114,3 +114,76 @@ pub fn username_taken(conn: &mut DbConn, domain: &str, username: &str) -> QueryR
     ))
     .get_result(conn)
 }
+
+pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Account>> {
+    accounts::table
+        .filter(accounts::ap_id.eq(ap_id))
+        .select(Account::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores a remote person, or refreshes the copy we have.
+pub fn upsert_remote(conn: &mut DbConn, new: &NewAccount<'_>) -> QueryResult<Account> {
+    crate::per_backend!(conn, |c| diesel::insert_into(accounts::table)
+        .values(new)
+        .on_conflict(accounts::ap_id)
+        .do_update()
+        .set((
+            accounts::display_name.eq(new.display_name),
+            accounts::inbox_url.eq(new.inbox_url),
+            accounts::shared_inbox_url.eq(new.shared_inbox_url),
+            accounts::updated_at.eq(new.updated_at),
+            accounts::last_refreshed_at.eq(new.last_refreshed_at),
+        ))
+        .returning(Account::as_returning())
+        .get_result(c))
+}
+
+pub fn set_public_key(conn: &mut DbConn, id: i64, public_key: &str) -> QueryResult<usize> {
+    diesel::update(accounts::table.find(id))
+        .set(accounts::public_key.eq(public_key))
+        .execute(conn)
+}
+
+/// Stores a key pair unless one is already there (two requests may race to
+/// create it); returns the row as it is afterwards.
+pub fn set_keys_if_missing(
+    conn: &mut DbConn,
+    id: i64,
+    public_key: &str,
+    private_key: &str,
+) -> QueryResult<Account> {
+    diesel::update(
+        accounts::table
+            .find(id)
+            .filter(accounts::private_key.is_null()),
+    )
+    .set((
+        accounts::public_key.eq(public_key),
+        accounts::private_key.eq(private_key),
+    ))
+    .execute(conn)?;
+    by_id(conn, id)
+}
+
+/// Local accounts: total, and those whose tokens were used in the last 30
+/// and 180 days (NodeInfo's `activeMonth` and `activeHalfyear`).
+pub fn usage_counts(conn: &mut DbConn) -> QueryResult<(i64, i64, i64)> {
+    use super::schema::api_tokens;
+    let total = accounts::table
+        .filter(accounts::local.eq(true))
+        .count()
+        .get_result(conn)?;
+    let now = super::now();
+    let mut active = |days: i64| -> QueryResult<i64> {
+        let since = now - chrono::TimeDelta::days(days);
+        api_tokens::table
+            .filter(api_tokens::last_used_at.ge(since))
+            .select(api_tokens::account_id)
+            .distinct()
+            .load::<i64>(conn)
+            .map(|ids| ids.len() as i64)
+    };
+    Ok((total, active(30)?, active(180)?))
+}

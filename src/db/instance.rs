@@ -13,6 +13,7 @@ pub struct InstanceRow {
     pub public_key: String,
     pub private_key: String,
     pub created_at: NaiveDateTime,
+    pub federation_mode: Option<String>,
 }
 
 pub fn get(conn: &mut DbConn) -> QueryResult<Option<InstanceRow>> {

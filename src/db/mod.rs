@@ -6,9 +6,13 @@ mod migrations;
 pub mod schema;
 
 pub mod accounts;
+pub mod domain_policies;
+pub mod follows;
 pub mod instance;
 pub mod memberships;
 pub mod organisations;
+pub mod peers;
+pub mod received;
 pub mod tokens;
 
 use std::time::Duration;

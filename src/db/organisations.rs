@@ -182,3 +182,64 @@ pub fn ancestor_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
     }
     Ok(ids)
 }
+
+pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Organisation>> {
+    organisations::table
+        .filter(organisations::ap_id.eq(ap_id))
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores a remote organisation, or refreshes the copy we have.
+pub fn upsert_remote(conn: &mut DbConn, new: &NewOrganisation<'_>) -> QueryResult<Organisation> {
+    crate::per_backend!(conn, |c| diesel::insert_into(organisations::table)
+        .values(new)
+        .on_conflict(organisations::ap_id)
+        .do_update()
+        .set((
+            organisations::name.eq(new.name),
+            organisations::kind.eq(new.kind),
+            organisations::uai.eq(new.uai),
+            organisations::description.eq(new.description),
+            organisations::inbox_url.eq(new.inbox_url),
+            organisations::shared_inbox_url.eq(new.shared_inbox_url),
+            organisations::address.eq(new.address),
+            organisations::postal_code.eq(new.postal_code),
+            organisations::city.eq(new.city),
+            organisations::phone.eq(new.phone),
+            organisations::email.eq(new.email),
+            organisations::website.eq(new.website),
+            organisations::approve_followers.eq(new.approve_followers),
+            organisations::updated_at.eq(new.updated_at),
+            organisations::last_refreshed_at.eq(new.last_refreshed_at),
+        ))
+        .returning(Organisation::as_returning())
+        .get_result(c))
+}
+
+pub fn set_public_key(conn: &mut DbConn, id: i64, public_key: &str) -> QueryResult<usize> {
+    diesel::update(organisations::table.find(id))
+        .set(organisations::public_key.eq(public_key))
+        .execute(conn)
+}
+
+/// Stores a key pair unless one is already there; returns the row after.
+pub fn set_keys_if_missing(
+    conn: &mut DbConn,
+    id: i64,
+    public_key: &str,
+    private_key: &str,
+) -> QueryResult<Organisation> {
+    diesel::update(
+        organisations::table
+            .find(id)
+            .filter(organisations::private_key.is_null()),
+    )
+    .set((
+        organisations::public_key.eq(public_key),
+        organisations::private_key.eq(private_key),
+    ))
+    .execute(conn)?;
+    by_id(conn, id)
+}

@@ -7,6 +7,7 @@ diesel::table! {
         public_key -> Text,
         private_key -> Text,
         created_at -> Timestamp,
+        federation_mode -> Nullable<Text>,
     }
 }
 
@@ -85,6 +86,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    peers (id) {
+        id -> BigInt,
+        domain -> Text,
+        ap_id -> Text,
+        inbox_url -> Text,
+        shared_inbox_url -> Nullable<Text>,
+        public_key -> Text,
+        software -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_refreshed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    federation_domains (domain) {
+        domain -> Text,
+        policy -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    follows (id) {
+        id -> BigInt,
+        follower_ap_id -> Text,
+        follower_inbox -> Text,
+        target_ap_id -> Text,
+        activity_ap_id -> Text,
+        pending -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    received_activities (ap_id) {
+        ap_id -> Text,
+        received_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
@@ -94,5 +139,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     organisations,
     memberships,
-    api_tokens
+    api_tokens,
+    peers,
+    federation_domains,
+    follows,
+    received_activities
 );

@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod federation_admin;
+pub mod follows;
 pub mod instance;
 pub mod organisations;
 pub mod pagination;

@@ -7,6 +7,7 @@ mod request_id;
 
 use std::time::Duration;
 
+use activitypub_federation::config::{FederationConfig, FederationMiddleware};
 use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -15,18 +16,20 @@ use tower_http::{
     trace::{DefaultOnResponse, TraceLayer},
 };
 
-use crate::{AppState, api, error::AppError};
+use crate::{AppState, api, error::AppError, federation};
 
 /// Builds the whole application router.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, federation: FederationConfig<AppState>) -> Router {
     let limits = &state.settings.limits;
     let body_limit = limits.max_body_bytes;
     let timeout = Duration::from_secs(limits.request_timeout_secs);
     Router::new()
         .merge(health::routes())
+        .merge(federation::routes::routes())
         .nest("/api/v1", api::routes())
         .fallback(|| async { AppError::not_found("page") })
         .with_state(state)
+        .layer(FederationMiddleware::new(federation))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -97,6 +97,7 @@ pub struct TestApp {
     pub state: AppState,
     pub router: Router,
     pub db: TestDb,
+    pub federation: activitypub_federation::config::FederationConfig<AppState>,
 }
 
 /// A response: status and parsed JSON body (`Value::Null` when empty).
@@ -118,20 +119,35 @@ impl TestApp {
     }
 
     pub async fn with_settings(tweak: impl FnOnce(&mut Settings)) -> Self {
-        Self::build(TestDb::new(), tweak).await
+        Self::build(TestDb::new(), "preau.test", tweak).await
     }
 
     /// An app on a database that something else (the CLI) prepared.
     pub async fn on_existing(db: TestDb) -> Self {
-        Self::build(db, |_| {}).await
+        Self::build(db, "preau.test", |_| {}).await
     }
 
-    async fn build(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> Self {
-        let mut settings = test_settings(&db, "preau.test");
+    pub async fn build(db: TestDb, domain: &str, tweak: impl FnOnce(&mut Settings)) -> Self {
+        // Logs only when asked for: `RUST_LOG=info cargo test … -- --nocapture`.
+        if std::env::var_os("RUST_LOG").is_some() {
+            preau::telemetry::init(&preau::config::LogSettings::default());
+        }
+        let mut settings = test_settings(&db, domain);
         tweak(&mut settings);
         let state = AppState::open(settings).await.expect("open test instance");
-        let router = web::router(state.clone());
-        Self { state, router, db }
+        preau::services::instance::ensure_keys(&state)
+            .await
+            .expect("instance keys");
+        let federation = preau::federation::config(state.clone())
+            .await
+            .expect("federation config");
+        let router = web::router(state.clone(), federation.clone());
+        Self {
+            state,
+            router,
+            db,
+            federation,
+        }
     }
 
     /// Creates an account through the services, as the operator would.
@@ -194,7 +210,10 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
-        let mut request = Request::builder().method(method).uri(path);
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, self.state.settings.domain.as_str());
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }

@@ -10,5 +10,6 @@ mod api_accounts;
 mod api_errors;
 mod api_organisations;
 mod cli;
+mod federation;
 mod migrations;
 mod server;

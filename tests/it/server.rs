@@ -121,7 +121,7 @@ async fn shutdown_lets_in_flight_requests_finish() {
     let (entered_tx, entered_rx) = oneshot::channel::<()>();
     let entered = std::sync::Mutex::new(Some(entered_tx));
     let entered = std::sync::Arc::new(entered);
-    let router = web::router(app.state.clone()).route(
+    let router = web::router(app.state.clone(), app.federation.clone()).route(
         "/slow",
         get(move || {
             let entered = entered.clone();

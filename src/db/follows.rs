@@ -1,0 +1,152 @@
+//! Rows of `follows`: an actor (by id) following another, pending until the
+//! followed side accepts.
+
+use chrono::NaiveDateTime;
+use diesel::{prelude::*, result::QueryResult};
+
+use super::{DbConn, schema::follows};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = follows)]
+pub struct Follow {
+    pub id: i64,
+    pub follower_ap_id: String,
+    pub follower_inbox: String,
+    pub target_ap_id: String,
+    pub activity_ap_id: String,
+    pub pending: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Records a follow, or refreshes it (a repeated Follow gets a new activity id).
+pub fn upsert(
+    conn: &mut DbConn,
+    follower: &str,
+    follower_inbox: &str,
+    target: &str,
+    activity_id: &str,
+    pending: bool,
+) -> QueryResult<Follow> {
+    let now = super::now();
+    crate::per_backend!(conn, |c| diesel::insert_into(follows::table)
+        .values((
+            follows::follower_ap_id.eq(follower),
+            follows::follower_inbox.eq(follower_inbox),
+            follows::target_ap_id.eq(target),
+            follows::activity_ap_id.eq(activity_id),
+            follows::pending.eq(pending),
+            follows::created_at.eq(now),
+            follows::updated_at.eq(now),
+        ))
+        .on_conflict((follows::follower_ap_id, follows::target_ap_id))
+        .do_update()
+        .set((
+            follows::follower_inbox.eq(follower_inbox),
+            follows::activity_ap_id.eq(activity_id),
+            follows::pending.eq(pending),
+            follows::updated_at.eq(now),
+        ))
+        .returning(Follow::as_returning())
+        .get_result(c))
+}
+
+pub fn get(conn: &mut DbConn, follower: &str, target: &str) -> QueryResult<Option<Follow>> {
+    follows::table
+        .filter(follows::follower_ap_id.eq(follower))
+        .filter(follows::target_ap_id.eq(target))
+        .select(Follow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn set_accepted(conn: &mut DbConn, follower: &str, target: &str) -> QueryResult<usize> {
+    diesel::update(
+        follows::table
+            .filter(follows::follower_ap_id.eq(follower))
+            .filter(follows::target_ap_id.eq(target)),
+    )
+    .set((
+        follows::pending.eq(false),
+        follows::updated_at.eq(super::now()),
+    ))
+    .execute(conn)
+}
+
+pub fn remove(conn: &mut DbConn, follower: &str, target: &str) -> QueryResult<usize> {
+    diesel::delete(
+        follows::table
+            .filter(follows::follower_ap_id.eq(follower))
+            .filter(follows::target_ap_id.eq(target)),
+    )
+    .execute(conn)
+}
+
+/// Accepted followers of a target, after a row id, for paging and delivery.
+pub fn followers(
+    conn: &mut DbConn,
+    target: &str,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Follow>> {
+    follows::table
+        .filter(follows::target_ap_id.eq(target))
+        .filter(follows::pending.eq(false))
+        .filter(follows::id.gt(after_id))
+        .order(follows::id.asc())
+        .limit(limit)
+        .select(Follow::as_select())
+        .load(conn)
+}
+
+/// Accepted follows made by an actor, after a row id.
+pub fn following(
+    conn: &mut DbConn,
+    follower: &str,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Follow>> {
+    follows::table
+        .filter(follows::follower_ap_id.eq(follower))
+        .filter(follows::pending.eq(false))
+        .filter(follows::id.gt(after_id))
+        .order(follows::id.asc())
+        .limit(limit)
+        .select(Follow::as_select())
+        .load(conn)
+}
+
+/// Follows of a target still waiting for approval.
+pub fn pending_for(conn: &mut DbConn, target: &str) -> QueryResult<Vec<Follow>> {
+    follows::table
+        .filter(follows::target_ap_id.eq(target))
+        .filter(follows::pending.eq(true))
+        .order(follows::id.asc())
+        .select(Follow::as_select())
+        .load(conn)
+}
+
+pub fn count_followers(conn: &mut DbConn, target: &str) -> QueryResult<i64> {
+    follows::table
+        .filter(follows::target_ap_id.eq(target))
+        .filter(follows::pending.eq(false))
+        .count()
+        .get_result(conn)
+}
+
+pub fn count_following(conn: &mut DbConn, follower: &str) -> QueryResult<i64> {
+    follows::table
+        .filter(follows::follower_ap_id.eq(follower))
+        .filter(follows::pending.eq(false))
+        .count()
+        .get_result(conn)
+}
+
+/// Every follow an actor made, pending or not.
+pub fn of_follower(conn: &mut DbConn, follower: &str) -> QueryResult<Vec<Follow>> {
+    follows::table
+        .filter(follows::follower_ap_id.eq(follower))
+        .order(follows::id.asc())
+        .select(Follow::as_select())
+        .load(conn)
+}

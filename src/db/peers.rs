@@ -1,0 +1,81 @@
+//! Rows of `peers`: remote instances' Application actors.
+
+use chrono::NaiveDateTime;
+use diesel::{prelude::*, result::QueryResult};
+
+use super::{DbConn, schema::peers};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = peers)]
+pub struct Peer {
+    pub id: i64,
+    pub domain: String,
+    pub ap_id: String,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub public_key: String,
+    pub software: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub last_refreshed_at: NaiveDateTime,
+}
+
+pub struct NewPeer<'a> {
+    pub domain: &'a str,
+    pub ap_id: &'a str,
+    pub inbox_url: &'a str,
+    pub shared_inbox_url: Option<&'a str>,
+    pub public_key: &'a str,
+    pub software: Option<&'a str>,
+}
+
+pub fn upsert(conn: &mut DbConn, new: &NewPeer<'_>) -> QueryResult<Peer> {
+    let now = super::now();
+    crate::per_backend!(conn, |c| diesel::insert_into(peers::table)
+        .values((
+            peers::domain.eq(new.domain),
+            peers::ap_id.eq(new.ap_id),
+            peers::inbox_url.eq(new.inbox_url),
+            peers::shared_inbox_url.eq(new.shared_inbox_url),
+            peers::public_key.eq(new.public_key),
+            peers::software.eq(new.software),
+            peers::created_at.eq(now),
+            peers::updated_at.eq(now),
+            peers::last_refreshed_at.eq(now),
+        ))
+        .on_conflict(peers::ap_id)
+        .do_update()
+        .set((
+            peers::inbox_url.eq(new.inbox_url),
+            peers::shared_inbox_url.eq(new.shared_inbox_url),
+            peers::public_key.eq(new.public_key),
+            peers::software.eq(new.software),
+            peers::updated_at.eq(now),
+            peers::last_refreshed_at.eq(now),
+        ))
+        .returning(Peer::as_returning())
+        .get_result(c))
+}
+
+pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Peer>> {
+    peers::table
+        .filter(peers::ap_id.eq(ap_id))
+        .select(Peer::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn by_domain(conn: &mut DbConn, domain: &str) -> QueryResult<Option<Peer>> {
+    peers::table
+        .filter(peers::domain.eq(domain))
+        .select(Peer::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Peer>> {
+    peers::table
+        .order(peers::domain.asc())
+        .select(Peer::as_select())
+        .load(conn)
+}

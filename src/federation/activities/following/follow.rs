@@ -1,0 +1,162 @@
+//! An incoming `Follow` of one of our groups, people or the instance actor.
+
+use activitypub_federation::{
+    config::Data,
+    kinds::activity::{AcceptType, RejectType},
+    traits::{Activity, Actor, Object},
+};
+use async_trait::async_trait;
+use url::Url;
+
+use crate::{
+    AppState,
+    db::follows,
+    federation::{
+        FederationError,
+        activities::{apply_once, new_activity_id},
+        keys,
+        objects::actor::SomeActor,
+        policy::{self, url_domain},
+        protocol::activities::following::{Accept, Follow, Reject},
+        send,
+    },
+};
+
+#[async_trait]
+impl Activity for Follow {
+    type DataType = AppState;
+    type Error = FederationError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, data: &Data<AppState>) -> Result<(), FederationError> {
+        if !self.object.is_local(data) {
+            return Err(FederationError::Invalid(
+                "Follow of an actor that does not live here".into(),
+            ));
+        }
+        if self.actor.is_local(data) {
+            return Err(FederationError::Invalid(
+                "Follow from our own domain".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn receive(self, data: &Data<AppState>) -> Result<(), FederationError> {
+        let follower = self.actor.dereference(data).await?;
+        let target = self.object.dereference(data).await?;
+        let pending = match &target {
+            SomeActor::Group(g) => g.approve_followers,
+            SomeActor::Instance(_) => {
+                if !matches!(follower, SomeActor::Instance(_)) {
+                    return reject(self, target, data).await;
+                }
+                // Peering: automatic once an admin listed the domain,
+                // otherwise it waits for an admin.
+                let domain = url_domain(follower.id()).unwrap_or_default();
+                !policy::load(data).await?.is_allowed_listed(&domain)
+            }
+            // People publish nothing to follow.
+            SomeActor::Person(_) => return reject(self, target, data).await,
+        };
+        let (follower_id, follower_inbox, target_id, activity_id) = (
+            follower.id().to_string(),
+            follower.shared_inbox_or_inbox().to_string(),
+            target.id().to_string(),
+            self.id.to_string(),
+        );
+        let applied = apply_once(data, &self.id, move |conn| {
+            follows::upsert(
+                conn,
+                &follower_id,
+                &follower_inbox,
+                &target_id,
+                &activity_id,
+                pending,
+            )?;
+            Ok(())
+        })
+        .await?;
+        tracing::info!(follower = %self.actor.inner(), target = %self.object.inner(), pending, "follow received");
+        if applied && !pending {
+            accept(self, target, follower, data).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Sends `Accept(Follow)` from the followed actor.
+pub async fn accept(
+    follow: Follow,
+    target: SomeActor,
+    follower: SomeActor,
+    data: &Data<AppState>,
+) -> Result<(), FederationError> {
+    let target = with_keys(target, data).await?;
+    let accept = Accept {
+        id: new_activity_id(data, "accept")?,
+        kind: AcceptType::Accept,
+        actor: target.id().clone().into(),
+        to: vec![follower.id().clone()],
+        object: follow,
+    };
+    send::deliver(
+        accept,
+        &target,
+        vec![follower.shared_inbox_or_inbox()],
+        data,
+    )
+    .await
+}
+
+async fn reject(
+    follow: Follow,
+    target: SomeActor,
+    data: &Data<AppState>,
+) -> Result<(), FederationError> {
+    let follower = follow.actor.dereference(data).await?;
+    let target = with_keys(target, data).await?;
+    let reject = Reject {
+        id: new_activity_id(data, "reject")?,
+        kind: RejectType::Reject,
+        actor: target.id().clone().into(),
+        to: vec![follower.id().clone()],
+        object: follow,
+    };
+    send::deliver(
+        reject,
+        &target,
+        vec![follower.shared_inbox_or_inbox()],
+        data,
+    )
+    .await
+}
+
+/// Local groups and people get their key pair on first use.
+pub async fn with_keys(
+    actor: SomeActor,
+    data: &Data<AppState>,
+) -> Result<SomeActor, FederationError> {
+    Ok(match actor {
+        SomeActor::Group(g) => {
+            let row = keys::ensure_org_keys(data, g.row.clone()).await?;
+            SomeActor::Group(Box::new(crate::federation::objects::group::ApubGroup::new(
+                row,
+            )?))
+        }
+        SomeActor::Person(p) => {
+            let row = keys::ensure_account_keys(data, p.row.clone()).await?;
+            SomeActor::Person(Box::new(
+                crate::federation::objects::person::ApubPerson::new(row)?,
+            ))
+        }
+        other => other,
+    })
+}

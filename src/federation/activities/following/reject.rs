@@ -1,0 +1,44 @@
+//! An incoming `Reject` of a Follow one of our actors sent.
+
+use activitypub_federation::{config::Data, traits::Activity};
+use async_trait::async_trait;
+use url::Url;
+
+use super::verify_answer;
+use crate::{
+    AppState,
+    db::follows,
+    federation::{
+        FederationError, activities::apply_once, protocol::activities::following::Reject,
+    },
+};
+
+#[async_trait]
+impl Activity for Reject {
+    type DataType = AppState;
+    type Error = FederationError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+
+    fn actor(&self) -> &Url {
+        self.actor.inner()
+    }
+
+    async fn verify(&self, data: &Data<AppState>) -> Result<(), FederationError> {
+        verify_answer(self.actor.inner(), &self.object, data)
+    }
+
+    async fn receive(self, data: &Data<AppState>) -> Result<(), FederationError> {
+        let follower = self.object.actor.inner().to_string();
+        let target = self.actor.inner().to_string();
+        apply_once(data, &self.id, move |conn| {
+            follows::remove(conn, &follower, &target)?;
+            Ok(())
+        })
+        .await?;
+        tracing::info!(follower = %self.object.actor.inner(), target = %self.actor.inner(), "follow rejected");
+        Ok(())
+    }
+}

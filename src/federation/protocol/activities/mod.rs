@@ -1,0 +1,3 @@
+//! Activities, grouped by verb family.
+
+pub mod following;

@@ -1,0 +1,378 @@
+//! Federation endpoints: WebFinger, NodeInfo, the actors (ActivityPub JSON
+//! or HTML by content negotiation), their collections, and the inboxes.
+
+use activitypub_federation::{
+    FEDERATION_CONTENT_TYPE, axum::json::FederationJson, config::Data,
+    protocol::context::WithContext, traits::Object,
+};
+use axum::{
+    Json, Router,
+    extract::{Path, Query},
+    http::{HeaderMap, HeaderValue, header},
+    response::{Html, IntoResponse, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use url::Url;
+
+use super::{
+    FederationError, inbox,
+    objects::{
+        escape_html,
+        group::ApubGroup,
+        instance::{ApubInstance, INSTANCE_USERNAME},
+        person::ApubPerson,
+    },
+    policy::normalize_domain,
+    protocol::{
+        collections::{OrderedCollection, OrderedCollectionPage},
+        context::context,
+    },
+};
+use crate::{
+    AppState,
+    db::{accounts, follows, organisations},
+    error::AppError,
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/webfinger", get(webfinger))
+        .route("/.well-known/nodeinfo", get(nodeinfo_links))
+        .route("/nodeinfo/2.1", get(nodeinfo))
+        .route("/actor", get(instance_actor))
+        .route("/actor/{collection}", get(instance_collection))
+        .route("/orgs/{slug}", get(group_actor))
+        .route("/orgs/{slug}/{collection}", get(group_collection))
+        .route("/users/{username}", get(person_actor))
+        .route("/users/{username}/{collection}", get(person_collection))
+        .route("/inbox", post(inbox::receive))
+        .route("/actor/inbox", post(inbox::receive))
+        .route("/orgs/{slug}/inbox", post(inbox::receive))
+        .route("/users/{username}/inbox", post(inbox::receive))
+}
+
+/// Whether the client asked for ActivityPub JSON rather than a page.
+fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|accept| {
+            accept.contains("application/activity+json")
+                || accept.contains("application/ld+json")
+                || accept.contains("application/json")
+        })
+}
+
+fn activity_json<T: serde::Serialize>(document: T) -> Response {
+    FederationJson(WithContext::new(document, context())).into_response()
+}
+
+/// A minimal page for people who open an actor's URL in a browser; the web
+/// interface proper replaces it.
+fn actor_page(title: &str, subtitle: &str, id: &str) -> Response {
+    let (title, subtitle, id) = (escape_html(title), escape_html(subtitle), escape_html(id));
+    Html(format!(
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} — Préau</title>\
+         <link rel=\"alternate\" type=\"application/activity+json\" href=\"{id}\"></head>\
+         <body><main><h1>{title}</h1><p>{subtitle}</p></main></body></html>"
+    ))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct WebfingerQuery {
+    resource: String,
+}
+
+async fn webfinger(
+    Query(query): Query<WebfingerQuery>,
+    data: Data<AppState>,
+) -> Result<Response, FederationError> {
+    let domain = normalize_domain(&data.settings.domain);
+    let name = if let Some(acct) = query.resource.strip_prefix("acct:") {
+        let (name, host) = acct
+            .rsplit_once('@')
+            .ok_or_else(|| FederationError::Invalid("resource must be acct:name@domain".into()))?;
+        if normalize_domain(host) != domain {
+            return Err(FederationError::NotFound);
+        }
+        name.to_string()
+    } else {
+        // An actor URL is accepted too, as Mastodon does.
+        let url = Url::parse(&query.resource)?;
+        let path = url.path().to_string();
+        path.strip_prefix("/orgs/")
+            .or_else(|| path.strip_prefix("/users/"))
+            .map(str::to_string)
+            .or_else(|| (path == "/actor").then(|| INSTANCE_USERNAME.to_string()))
+            .ok_or(FederationError::NotFound)?
+    };
+    let actor = if name == INSTANCE_USERNAME {
+        data.settings.url("/actor")
+    } else {
+        let lookup = name.clone();
+        let found = data
+            .db
+            .run(move |conn| {
+                if let Some(org) = organisations::local_by_slug(conn, &lookup)? {
+                    return Ok::<_, AppError>(Some(org.ap_id));
+                }
+                Ok(accounts::local_by_username(conn, &lookup)?
+                    .filter(|a| !a.disabled)
+                    .map(|a| a.ap_id))
+            })
+            .await?;
+        found.ok_or(FederationError::NotFound)?
+    };
+    let body = json!({
+        "subject": format!("acct:{name}@{}", data.settings.domain),
+        "aliases": [actor],
+        "links": [
+            {"rel": "self", "type": FEDERATION_CONTENT_TYPE, "href": actor},
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": actor},
+        ]
+    });
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/jrd+json"),
+    );
+    Ok(response)
+}
+
+async fn nodeinfo_links(data: Data<AppState>) -> Json<Value> {
+    Json(json!({
+        "links": [{
+            "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+            "href": data.settings.url("/nodeinfo/2.1"),
+        }]
+    }))
+}
+
+async fn nodeinfo(data: Data<AppState>) -> Result<Response, FederationError> {
+    let (users, active_month, active_half_year) = data
+        .db
+        .run(|conn| Ok::<_, AppError>(accounts::usage_counts(conn)?))
+        .await?;
+    let mode = super::policy::load(&data).await?.mode;
+    let body = json!({
+        "version": "2.1",
+        "software": {
+            "name": "preau",
+            "version": env!("CARGO_PKG_VERSION"),
+            "homepage": "https://preau.org/",
+        },
+        "protocols": ["activitypub"],
+        "services": {"inbound": [], "outbound": ["atom1.0", "rss2.0"]},
+        "openRegistrations": false,
+        "usage": {
+            "users": {
+                "total": users,
+                "activeMonth": active_month,
+                "activeHalfyear": active_half_year,
+            },
+            "localPosts": 0,
+        },
+        "metadata": {
+            "nodeName": data.settings.domain,
+            "federationMode": mode.to_string(),
+        },
+    });
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
+        ),
+    );
+    Ok(response)
+}
+
+async fn instance_actor(
+    headers: HeaderMap,
+    data: Data<AppState>,
+) -> Result<Response, FederationError> {
+    let instance = ApubInstance::local(&data).await?;
+    if !wants_activity_json(&headers) {
+        return Ok(actor_page(
+            &data.settings.domain,
+            "Instance Préau",
+            instance.id.as_str(),
+        ));
+    }
+    Ok(activity_json(instance.into_json(&data).await?))
+}
+
+async fn load_group(data: &Data<AppState>, slug: String) -> Result<ApubGroup, FederationError> {
+    let org = data
+        .db
+        .run(move |conn| Ok::<_, AppError>(organisations::local_by_slug(conn, &slug)?))
+        .await?
+        .ok_or(FederationError::NotFound)?;
+    ApubGroup::new(org)
+}
+
+async fn load_person(
+    data: &Data<AppState>,
+    username: String,
+) -> Result<ApubPerson, FederationError> {
+    let account = data
+        .db
+        .run(move |conn| Ok::<_, AppError>(accounts::local_by_username(conn, &username)?))
+        .await?
+        .filter(|a| !a.disabled)
+        .ok_or(FederationError::NotFound)?;
+    ApubPerson::new(account)
+}
+
+async fn group_actor(
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    data: Data<AppState>,
+) -> Result<Response, FederationError> {
+    let group = load_group(&data, slug).await?;
+    if !wants_activity_json(&headers) {
+        let subtitle = format!("{} · {}", group.kind, group.description);
+        return Ok(actor_page(&group.name, &subtitle, &group.ap_id));
+    }
+    Ok(activity_json(group.into_json(&data).await?))
+}
+
+async fn person_actor(
+    Path(username): Path<String>,
+    headers: HeaderMap,
+    data: Data<AppState>,
+) -> Result<Response, FederationError> {
+    let person = load_person(&data, username).await?;
+    if !wants_activity_json(&headers) {
+        return Ok(actor_page(
+            &person.display_name,
+            &person.username,
+            &person.ap_id,
+        ));
+    }
+    Ok(activity_json(person.into_json(&data).await?))
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<i64>,
+}
+
+/// Whose items a collection lists: groups and the instance show their
+/// followers; people only their counts (data minimisation).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Group,
+    Person,
+    Instance,
+}
+
+const PAGE_SIZE: i64 = 50;
+
+async fn collection(
+    data: &Data<AppState>,
+    owner: Owner,
+    actor_id: String,
+    name: &str,
+    page: Option<i64>,
+) -> Result<Response, FederationError> {
+    let id = Url::parse(&format!("{actor_id}/{name}"))?;
+    let shows_items = name != "outbox" && owner != Owner::Person;
+    let (total, rows) = match name {
+        "followers" | "following" => {
+            let followers = name == "followers";
+            let (actor, after) = (actor_id.clone(), page.unwrap_or(0));
+            data.db
+                .run(move |conn| {
+                    let total = if followers {
+                        follows::count_followers(conn, &actor)?
+                    } else {
+                        follows::count_following(conn, &actor)?
+                    };
+                    let rows = if followers {
+                        follows::followers(conn, &actor, after, PAGE_SIZE + 1)?
+                    } else {
+                        follows::following(conn, &actor, after, PAGE_SIZE + 1)?
+                    };
+                    Ok::<_, AppError>((total, rows))
+                })
+                .await?
+        }
+        // Announcements fill the outbox once they exist.
+        "outbox" => (0, Vec::new()),
+        _ => return Err(FederationError::NotFound),
+    };
+    let Some(after) = page.filter(|_| shows_items || name == "outbox") else {
+        return Ok(activity_json(OrderedCollection {
+            kind: "OrderedCollection".into(),
+            id: id.clone(),
+            total_items: total,
+            first: (shows_items || name == "outbox")
+                .then(|| Url::parse(&format!("{id}?page=0")))
+                .transpose()?,
+        }));
+    };
+    let more = rows.len() as i64 > PAGE_SIZE;
+    let items: Vec<&follows::Follow> = rows.iter().take(PAGE_SIZE as usize).collect();
+    let next = match (more, items.last()) {
+        (true, Some(last)) => Some(Url::parse(&format!("{id}?page={}", last.id))?),
+        _ => None,
+    };
+    let followers = name == "followers";
+    Ok(activity_json(OrderedCollectionPage {
+        kind: "OrderedCollectionPage".into(),
+        id: Url::parse(&format!("{id}?page={after}"))?,
+        part_of: id,
+        total_items: total,
+        ordered_items: items
+            .iter()
+            .map(|f| {
+                Value::String(if followers {
+                    f.follower_ap_id.clone()
+                } else {
+                    f.target_ap_id.clone()
+                })
+            })
+            .collect(),
+        next,
+    }))
+}
+
+async fn group_collection(
+    Path((slug, name)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+    data: Data<AppState>,
+) -> Result<Response, FederationError> {
+    let group = load_group(&data, slug).await?;
+    collection(&data, Owner::Group, group.ap_id.clone(), &name, query.page).await
+}
+
+async fn person_collection(
+    Path((username, name)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+    data: Data<AppState>,
+) -> Result<Response, FederationError> {
+    let person = load_person(&data, username).await?;
+    collection(
+        &data,
+        Owner::Person,
+        person.ap_id.clone(),
+        &name,
+        query.page,
+    )
+    .await
+}
+
+async fn instance_collection(
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+    data: Data<AppState>,
+) -> Result<Response, FederationError> {
+    let actor = data.settings.url("/actor");
+    collection(&data, Owner::Instance, actor, &name, query.page).await
+}

@@ -1,0 +1,350 @@
+//! What instance admins decide about federation: the mode, allowed and
+//! blocked domains, and peering with other instances (a `Follow` between
+//! instance actors that the other side's admin accepts).
+
+use activitypub_federation::{
+    config::Data,
+    fetch::object_id::ObjectId,
+    kinds::activity::{AcceptType, FollowType, RejectType},
+    traits::{Actor, Object},
+};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::Caller;
+use crate::{
+    AppState,
+    config::FederationMode,
+    db::{domain_policies, follows, peers},
+    error::{AppError, AppResult},
+    federation::{
+        FederationError,
+        activities::new_activity_id,
+        objects::{actor::SomeActor, instance::ApubInstance},
+        policy::{self, normalize_domain, url_domain},
+        protocol::activities::following::{Accept, Follow, Reject},
+        send,
+    },
+};
+
+fn require_admin(caller: &Caller) -> AppResult<()> {
+    if caller.is_instance_admin() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "only instance admins manage federation",
+        ))
+    }
+}
+
+fn fed(e: FederationError) -> AppError {
+    match e {
+        FederationError::App(e) => e,
+        other => AppError::new(
+            crate::error::ErrorKind::BadRequest,
+            format!("federation failed: {other}"),
+        ),
+    }
+}
+
+/// Checks a domain typed by an admin: a host name, optionally with a port.
+pub fn parse_domain(raw: &str) -> AppResult<String> {
+    let domain = normalize_domain(raw);
+    let ok = !domain.is_empty()
+        && !domain.contains('/')
+        && Url::parse(&format!("https://{domain}/")).is_ok_and(|u| u.host_str().is_some());
+    if ok {
+        Ok(domain)
+    } else {
+        Err(AppError::invalid(format!(
+            "domain: `{raw}` is not a domain name"
+        )))
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct FederationStatus {
+    pub mode: String,
+    pub allowlist: Vec<String>,
+    pub blocklist: Vec<String>,
+    pub peers: Vec<PeerView>,
+    pub peering_requests: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PeerView {
+    pub domain: String,
+    pub actor: String,
+    pub software: Option<String>,
+    /// We follow them, and they accepted.
+    pub outgoing: Option<&'static str>,
+    /// They follow us, and we accepted.
+    pub incoming: Option<&'static str>,
+}
+
+fn state_of(row: Option<follows::Follow>) -> Option<&'static str> {
+    row.map(|f| if f.pending { "pending" } else { "accepted" })
+}
+
+pub async fn status(state: &AppState, caller: &Caller) -> AppResult<FederationStatus> {
+    require_admin(caller)?;
+    let policy = policy::load(state).await?;
+    let own = state.settings.url("/actor");
+    let rows = state
+        .db
+        .run(move |conn| {
+            let mut views = Vec::new();
+            for peer in peers::all(conn)? {
+                views.push(PeerView {
+                    outgoing: state_of(follows::get(conn, &own, &peer.ap_id)?),
+                    incoming: state_of(follows::get(conn, &peer.ap_id, &own)?),
+                    domain: peer.domain,
+                    actor: peer.ap_id,
+                    software: peer.software,
+                });
+            }
+            let requests = follows::pending_for(conn, &own)?
+                .into_iter()
+                .filter_map(|f| url_domain(&Url::parse(&f.follower_ap_id).ok()?))
+                .collect();
+            Ok::<_, AppError>((views, requests))
+        })
+        .await?;
+    Ok(FederationStatus {
+        mode: policy.mode.to_string(),
+        allowlist: policy.allow.into_iter().collect(),
+        blocklist: policy.block.into_iter().collect(),
+        peers: rows.0,
+        peering_requests: rows.1,
+    })
+}
+
+pub async fn set_mode(state: &AppState, caller: &Caller, mode: &str) -> AppResult<()> {
+    require_admin(caller)?;
+    let mode: FederationMode =
+        serde_json::from_value(serde_json::Value::String(mode.trim().to_ascii_lowercase()))
+            .map_err(|_| AppError::invalid("mode: expected one of allowlist, open, closed"))?;
+    let text = mode.to_string();
+    state
+        .db
+        .run(move |conn| {
+            domain_policies::set_mode_override(conn, Some(&text))?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    tracing::warn!(%mode, "audit: federation mode changed");
+    Ok(())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainRule {
+    pub domain: String,
+    /// `allow` or `block`.
+    pub policy: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+pub async fn set_domain(state: &AppState, caller: &Caller, rule: DomainRule) -> AppResult<()> {
+    require_admin(caller)?;
+    let domain = parse_domain(&rule.domain)?;
+    if normalize_domain(&state.settings.domain) == domain {
+        return Err(AppError::invalid("domain: that is this instance"));
+    }
+    let policy = match rule.policy.as_str() {
+        "allow" | "block" => rule.policy.clone(),
+        other => {
+            return Err(AppError::invalid(format!(
+                "policy: `{other}`, expected allow or block"
+            )));
+        }
+    };
+    let note = rule.note.trim().chars().take(500).collect::<String>();
+    let (d, p) = (domain.clone(), policy.clone());
+    state
+        .db
+        .run(move |conn| {
+            domain_policies::set(conn, &d, &p, &note)?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    tracing::warn!(%domain, %policy, "audit: federation domain policy set");
+    Ok(())
+}
+
+pub async fn forget_domain(state: &AppState, caller: &Caller, domain: &str) -> AppResult<()> {
+    require_admin(caller)?;
+    let domain = parse_domain(domain)?;
+    let d = domain.clone();
+    let removed = state
+        .db
+        .run(move |conn| Ok::<_, AppError>(domain_policies::remove(conn, &d)?))
+        .await?;
+    if removed == 0 {
+        return Err(AppError::not_found(&format!("rule for {domain}")));
+    }
+    tracing::warn!(%domain, "audit: federation domain rule removed");
+    Ok(())
+}
+
+/// Asks another instance to peer: allows its domain here, then sends a
+/// `Follow` from our instance actor to theirs.
+pub async fn request_peering(
+    data: &Data<AppState>,
+    caller: &Caller,
+    domain: &str,
+) -> AppResult<()> {
+    require_admin(caller)?;
+    let domain = parse_domain(domain)?;
+    set_domain(
+        data,
+        caller,
+        DomainRule {
+            domain: domain.clone(),
+            policy: "allow".into(),
+            note: "peering requested".into(),
+        },
+    )
+    .await?;
+    let url = Url::parse(&format!("{}://{domain}/actor", data.settings.scheme()))
+        .map_err(|e| AppError::invalid(e.to_string()))?;
+    let theirs = ObjectId::<ApubInstance>::from(url)
+        .dereference(data)
+        .await
+        .map_err(fed)?;
+    let ours = ApubInstance::local(data).await.map_err(fed)?;
+    let follow = Follow {
+        id: new_activity_id(data, "follow").map_err(fed)?,
+        kind: FollowType::Follow,
+        actor: ours.id().clone().into(),
+        object: theirs.id().clone().into(),
+        to: vec![theirs.id().clone()],
+    };
+    let (f, inbox, target, id) = (
+        ours.id().to_string(),
+        ours.shared_inbox_or_inbox().to_string(),
+        theirs.id().to_string(),
+        follow.id.to_string(),
+    );
+    data.db
+        .run(move |conn| {
+            follows::upsert(conn, &f, &inbox, &target, &id, true)?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    send::deliver(follow, &ours, vec![theirs.shared_inbox_or_inbox()], data)
+        .await
+        .map_err(fed)?;
+    tracing::warn!(%domain, "audit: peering requested");
+    Ok(())
+}
+
+/// The pending peering request of a domain, with its sender.
+async fn pending_request(
+    data: &Data<AppState>,
+    domain: &str,
+) -> AppResult<(follows::Follow, ApubInstance)> {
+    let own = data.settings.url("/actor");
+    let domain = domain.to_string();
+    let row = data
+        .db
+        .run(move |conn| {
+            Ok::<_, AppError>(follows::pending_for(conn, &own)?.into_iter().find(|f| {
+                Url::parse(&f.follower_ap_id)
+                    .ok()
+                    .and_then(|u| url_domain(&u))
+                    .as_deref()
+                    == Some(domain.as_str())
+            }))
+        })
+        .await?
+        .ok_or_else(|| AppError::not_found("peering request"))?;
+    let follower = SomeActor::read_from_id(
+        Url::parse(&row.follower_ap_id).map_err(AppError::internal)?,
+        data,
+    )
+    .await
+    .map_err(fed)?;
+    let Some(SomeActor::Instance(peer)) = follower else {
+        return Err(AppError::not_found("peering request"));
+    };
+    Ok((row, *peer))
+}
+
+fn original_follow(row: &follows::Follow, ours: &ApubInstance) -> AppResult<Follow> {
+    let parse = |s: &str| Url::parse(s).map_err(AppError::internal);
+    Ok(Follow {
+        id: parse(&row.activity_ap_id)?,
+        kind: FollowType::Follow,
+        actor: parse(&row.follower_ap_id)?.into(),
+        object: ours.id().clone().into(),
+        to: vec![],
+    })
+}
+
+/// Accepts a peering request: the domain is allowed and gets an `Accept`.
+pub async fn accept_peering(data: &Data<AppState>, caller: &Caller, domain: &str) -> AppResult<()> {
+    require_admin(caller)?;
+    let domain = parse_domain(domain)?;
+    let (row, peer) = pending_request(data, &domain).await?;
+    let ours = ApubInstance::local(data).await.map_err(fed)?;
+    let follow = original_follow(&row, &ours)?;
+    set_domain(
+        data,
+        caller,
+        DomainRule {
+            domain: domain.clone(),
+            policy: "allow".into(),
+            note: "peering accepted".into(),
+        },
+    )
+    .await?;
+    let (f, t) = (row.follower_ap_id.clone(), row.target_ap_id.clone());
+    data.db
+        .run(move |conn| {
+            follows::set_accepted(conn, &f, &t)?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    let accept = Accept {
+        id: new_activity_id(data, "accept").map_err(fed)?,
+        kind: AcceptType::Accept,
+        actor: ours.id().clone().into(),
+        to: vec![peer.id().clone()],
+        object: follow,
+    };
+    send::deliver(accept, &ours, vec![peer.shared_inbox_or_inbox()], data)
+        .await
+        .map_err(fed)?;
+    tracing::warn!(%domain, "audit: peering accepted");
+    Ok(())
+}
+
+/// Refuses a peering request: the sender gets a `Reject`.
+pub async fn reject_peering(data: &Data<AppState>, caller: &Caller, domain: &str) -> AppResult<()> {
+    require_admin(caller)?;
+    let domain = parse_domain(domain)?;
+    let (row, peer) = pending_request(data, &domain).await?;
+    let ours = ApubInstance::local(data).await.map_err(fed)?;
+    let follow = original_follow(&row, &ours)?;
+    let (f, t) = (row.follower_ap_id.clone(), row.target_ap_id.clone());
+    data.db
+        .run(move |conn| {
+            follows::remove(conn, &f, &t)?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    let reject = Reject {
+        id: new_activity_id(data, "reject").map_err(fed)?,
+        kind: RejectType::Reject,
+        actor: ours.id().clone().into(),
+        to: vec![peer.id().clone()],
+        object: follow,
+    };
+    send::deliver(reject, &ours, vec![peer.shared_inbox_or_inbox()], data)
+        .await
+        .map_err(fed)?;
+    tracing::warn!(%domain, "audit: peering rejected");
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! A local account following organisations, here or on other instances.
+
+use activitypub_federation::{
+    config::Data,
+    fetch::{object_id::ObjectId, webfinger::webfinger_resolve_actor},
+    kinds::activity::{FollowType, UndoType},
+    traits::{Actor, Object},
+};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::Caller;
+use crate::{
+    AppState,
+    db::follows,
+    error::{AppError, AppResult},
+    federation::{
+        FederationError,
+        activities::{following::follow::with_keys, new_activity_id},
+        objects::{actor::SomeActor, person::ApubPerson},
+        protocol::activities::following::{Follow, UndoFollow},
+        send,
+    },
+};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowRequest {
+    /// `slug@domain`, `acct:slug@domain`, or the organisation's URL.
+    pub target: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FollowView {
+    pub target: String,
+    pub pending: bool,
+}
+
+fn federation_to_app(e: FederationError) -> AppError {
+    match e {
+        FederationError::App(e) => e,
+        FederationError::NotFound => AppError::not_found("organisation"),
+        FederationError::Refused(reason) => AppError::forbidden(reason),
+        FederationError::Library(activitypub_federation::error::Error::UrlVerificationError(
+            reason,
+        )) => AppError::forbidden(reason),
+        other => AppError::new(
+            crate::error::ErrorKind::BadRequest,
+            format!("cannot reach that organisation: {other}"),
+        )
+        .with_cause(other),
+    }
+}
+
+/// Finds an actor by handle or URL, fetching it from its instance when it
+/// is not known yet (within the federation policy).
+pub async fn resolve(data: &Data<AppState>, target: &str) -> Result<SomeActor, FederationError> {
+    let target = target.trim();
+    if target.starts_with("https://") || target.starts_with("http://") {
+        let id: ObjectId<SomeActor> = Url::parse(target)?.into();
+        return id.dereference(data).await;
+    }
+    let handle = target.trim_start_matches("acct:").trim_start_matches('@');
+    if !handle.contains('@') {
+        // A bare slug: one of ours.
+        let url = Url::parse(&data.settings.url(&format!("/orgs/{handle}")))?;
+        return SomeActor::read_from_id(url, data)
+            .await?
+            .ok_or(FederationError::NotFound);
+    }
+    webfinger_resolve_actor::<AppState, SomeActor>(handle, data).await
+}
+
+fn me(caller: &Caller) -> AppResult<ApubPerson> {
+    let Caller::Account(account) = caller else {
+        return Err(AppError::bad_request(
+            "the operator cannot follow: use an account",
+        ));
+    };
+    ApubPerson::new((**account).clone()).map_err(federation_to_app)
+}
+
+/// Follows an organisation. A local one is followed at once; a remote one
+/// gets a `Follow` and the follow stays pending until its `Accept` arrives.
+pub async fn follow(data: &Data<AppState>, caller: &Caller, target: &str) -> AppResult<FollowView> {
+    let me = me(caller)?;
+    let target = resolve(data, target).await.map_err(federation_to_app)?;
+    let SomeActor::Group(group) = &target else {
+        return Err(AppError::invalid(
+            "target: only organisations can be followed",
+        ));
+    };
+    let target_id = group.ap_id.clone();
+    let follower_id = me.ap_id.clone();
+    let follower_inbox = me.shared_inbox_or_inbox().to_string();
+    if group.local {
+        let pending = group.approve_followers;
+        let activity_id = new_activity_id(data, "follow")
+            .map_err(federation_to_app)?
+            .to_string();
+        data.db
+            .run(move |conn| {
+                follows::upsert(
+                    conn,
+                    &follower_id,
+                    &follower_inbox,
+                    &target_id,
+                    &activity_id,
+                    pending,
+                )?;
+                Ok::<_, AppError>(())
+            })
+            .await?;
+        return Ok(FollowView {
+            target: group.ap_id.clone(),
+            pending,
+        });
+    }
+    let follow = Follow {
+        id: new_activity_id(data, "follow").map_err(federation_to_app)?,
+        kind: FollowType::Follow,
+        actor: me.id().clone().into(),
+        object: target.id().clone().into(),
+        to: vec![target.id().clone()],
+    };
+    let activity_id = follow.id.to_string();
+    data.db
+        .run(move |conn| {
+            follows::upsert(
+                conn,
+                &follower_id,
+                &follower_inbox,
+                &target_id,
+                &activity_id,
+                true,
+            )?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    let sender = with_keys(SomeActor::Person(Box::new(me)), data)
+        .await
+        .map_err(federation_to_app)?;
+    send::deliver(follow, &sender, vec![target.shared_inbox_or_inbox()], data)
+        .await
+        .map_err(federation_to_app)?;
+    Ok(FollowView {
+        target: target.id().to_string(),
+        pending: true,
+    })
+}
+
+/// Stops following; the remote instance gets an `Undo(Follow)`.
+pub async fn unfollow(data: &Data<AppState>, caller: &Caller, target: &str) -> AppResult<()> {
+    let me = me(caller)?;
+    let target = resolve(data, target).await.map_err(federation_to_app)?;
+    let (follower, target_id) = (me.ap_id.clone(), target.id().to_string());
+    let existing = data
+        .db
+        .run(move |conn| {
+            let row = follows::get(conn, &follower, &target_id)?;
+            if row.is_some() {
+                follows::remove(conn, &follower, &target_id)?;
+            }
+            Ok::<_, AppError>(row)
+        })
+        .await?
+        .ok_or_else(|| AppError::not_found("follow"))?;
+    if target.is_local() {
+        return Ok(());
+    }
+    let undo = UndoFollow {
+        id: new_activity_id(data, "undo").map_err(federation_to_app)?,
+        kind: UndoType::Undo,
+        actor: me.id().clone().into(),
+        to: vec![target.id().clone()],
+        object: Follow {
+            id: Url::parse(&existing.activity_ap_id).map_err(AppError::internal)?,
+            kind: FollowType::Follow,
+            actor: me.id().clone().into(),
+            object: target.id().clone().into(),
+            to: vec![target.id().clone()],
+        },
+    };
+    let sender = with_keys(SomeActor::Person(Box::new(me)), data)
+        .await
+        .map_err(federation_to_app)?;
+    send::deliver(undo, &sender, vec![target.shared_inbox_or_inbox()], data)
+        .await
+        .map_err(federation_to_app)
+}
+
+/// What the caller follows, accepted or still pending.
+pub async fn list(data: &Data<AppState>, caller: &Caller) -> AppResult<Vec<FollowView>> {
+    let me = me(caller)?;
+    let follower = me.ap_id.clone();
+    data.db
+        .run(move |conn| {
+            Ok::<_, AppError>(
+                follows::of_follower(conn, &follower)?
+                    .into_iter()
+                    .map(|f| FollowView {
+                        target: f.target_ap_id,
+                        pending: f.pending,
+                    })
+                    .collect(),
+            )
+        })
+        .await
+}

@@ -1,0 +1,308 @@
+//! Several Préau instances on loopback ports (`localhost:PORT`, with
+//! `federation.debug` on), and a signer to send hand-made requests.
+
+use std::{
+    future::Future,
+    time::{Duration, Instant},
+};
+
+use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
+use diesel::prelude::*;
+use preau::{
+    config::{FederationMode, Settings},
+    db::{accounts, follows, schema},
+    federation::keys,
+    server,
+    services::{Caller, organisations},
+};
+use rsa::{Pkcs1v15Sign, RsaPrivateKey, pkcs8::DecodePrivateKey};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+use crate::harness::{TestApp, TestDb};
+
+pub struct Instance {
+    pub app: TestApp,
+    pub domain: String,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// Binds first, so that the domain (with its port) is known before the
+/// instance is configured.
+pub async fn listener() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    (listener, format!("localhost:{port}"))
+}
+
+impl Instance {
+    pub async fn start(
+        listener: TcpListener,
+        domain: &str,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let app = TestApp::build(TestDb::new(), domain, tweak).await;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(server::run_router(app.router.clone(), listener, async {
+            let _ = stopped.await;
+        }));
+        Self {
+            app,
+            domain: domain.to_string(),
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    /// Starts instances that allow the listed others (by index).
+    pub async fn several(allow: &[&[usize]]) -> Vec<Self> {
+        let mut listeners = Vec::new();
+        for _ in allow {
+            listeners.push(listener().await);
+        }
+        let domains: Vec<String> = listeners.iter().map(|(_, d)| d.clone()).collect();
+        let mut instances = Vec::new();
+        for ((listener, domain), allowed) in listeners.into_iter().zip(allow) {
+            let allowlist: Vec<String> = allowed.iter().map(|i| domains[*i].clone()).collect();
+            instances.push(
+                Self::start(listener, &domain, move |s| {
+                    s.federation.mode = FederationMode::Allowlist;
+                    s.federation.allowlist = allowlist;
+                })
+                .await,
+            );
+        }
+        instances
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.domain)
+    }
+
+    pub fn data(&self) -> activitypub_federation::config::Data<preau::AppState> {
+        self.app.federation.to_request_data()
+    }
+
+    pub async fn org(&self, slug: &str, approve_followers: bool) -> String {
+        organisations::create(
+            &self.app.state,
+            &Caller::Operator,
+            organisations::CreateOrganisation {
+                slug: slug.into(),
+                name: format!("École {slug}"),
+                kind: "ecole".into(),
+                uai: None,
+                parent: None,
+                description: Some("Une école <b>publique</b>".into()),
+                address: None,
+                postal_code: Some("44000".into()),
+                city: Some("Nantes".into()),
+                phone: Some("02 40 00 00 00".into()),
+                email: None,
+                website: None,
+                latitude: None,
+                longitude: None,
+                approve_followers,
+            },
+        )
+        .await
+        .expect("create organisation")
+        .id
+    }
+
+    /// An account and its token; returns (token, actor id).
+    pub async fn person(&self, username: &str) -> (String, String) {
+        let token = self.app.account(username, false).await;
+        (token, self.url(&format!("/users/{username}")))
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.app.account("admin", true).await
+    }
+
+    /// A signer holding a local account's key (made on demand).
+    pub async fn signer(&self, username: &str) -> Signer {
+        let account = {
+            let name = username.to_string();
+            self.app
+                .state
+                .db
+                .run(move |conn| {
+                    Ok::<_, preau::AppError>(
+                        accounts::local_by_username(conn, &name)?.expect("account exists"),
+                    )
+                })
+                .await
+                .expect("lookup")
+        };
+        let account = keys::ensure_account_keys(&self.data(), account)
+            .await
+            .expect("keys");
+        Signer {
+            key_id: format!("{}#main-key", account.ap_id),
+            key: RsaPrivateKey::from_pkcs8_pem(
+                account.private_key.as_deref().expect("private key"),
+            )
+            .expect("pem"),
+        }
+    }
+
+    pub async fn count(&self, sql_table: &'static str) -> i64 {
+        self.app
+            .state
+            .db
+            .run(move |conn| {
+                let n = match sql_table {
+                    "follows" => schema::follows::table.count().get_result(conn)?,
+                    "remote_accounts" => schema::accounts::table
+                        .filter(schema::accounts::local.eq(false))
+                        .count()
+                        .get_result(conn)?,
+                    "remote_orgs" => schema::organisations::table
+                        .filter(schema::organisations::local.eq(false))
+                        .count()
+                        .get_result(conn)?,
+                    "peers" => schema::peers::table.count().get_result(conn)?,
+                    "received" => schema::received_activities::table
+                        .count()
+                        .get_result(conn)?,
+                    other => panic!("unknown count {other}"),
+                };
+                Ok::<_, preau::AppError>(n)
+            })
+            .await
+            .expect("count")
+    }
+
+    /// The follow of `follower` to `target` as this instance records it.
+    pub async fn follow_state(&self, follower: &str, target: &str) -> Option<bool> {
+        let (f, t) = (follower.to_string(), target.to_string());
+        self.app
+            .state
+            .db
+            .run(move |conn| Ok::<_, preau::AppError>(follows::get(conn, &f, &t)?))
+            .await
+            .expect("follow lookup")
+            .map(|row| !row.pending)
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+        }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+/// Waits until `check` holds, up to ten seconds.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+/// Signs requests by hand, so that tests can also sign them wrongly.
+pub struct Signer {
+    pub key_id: String,
+    pub key: RsaPrivateKey,
+}
+
+/// What to sign and send; each field can be bent by a test.
+pub struct SignedPost {
+    pub url: String,
+    pub body: String,
+    /// The body actually sent, when it differs from the one signed.
+    pub sent_body: Option<String>,
+    pub headers: &'static str,
+    pub date: std::time::SystemTime,
+    pub host: Option<String>,
+    pub key_id: Option<String>,
+}
+
+impl SignedPost {
+    pub fn new(url: String, body: &Value) -> Self {
+        Self {
+            url,
+            body: body.to_string(),
+            sent_body: None,
+            headers: "(request-target) host date digest",
+            date: std::time::SystemTime::now(),
+            host: None,
+            key_id: None,
+        }
+    }
+
+    pub async fn send(self, signer: &Signer) -> reqwest::StatusCode {
+        let url = url::Url::parse(&self.url).expect("url");
+        let host = self.host.clone().unwrap_or_else(|| {
+            format!(
+                "{}:{}",
+                url.host_str().expect("host"),
+                url.port().expect("port")
+            )
+        });
+        let date = httpdate::fmt_http_date(self.date);
+        let digest = format!(
+            "SHA-256={}",
+            BASE64.encode(Sha256::digest(self.body.as_bytes()))
+        );
+        let lines: Vec<String> = self
+            .headers
+            .split(' ')
+            .map(|h| match h {
+                "(request-target)" => format!("(request-target): post {}", url.path()),
+                "host" => format!("host: {host}"),
+                "date" => format!("date: {date}"),
+                "digest" => format!("digest: {digest}"),
+                other => panic!("unsupported header {other}"),
+            })
+            .collect();
+        let signing_string = lines.join("\n");
+        let signature = signer
+            .key
+            .sign(
+                Pkcs1v15Sign::new::<Sha256>(),
+                &Sha256::digest(signing_string.as_bytes()),
+            )
+            .expect("sign");
+        let header = format!(
+            "keyId=\"{}\",algorithm=\"rsa-sha256\",headers=\"{}\",signature=\"{}\"",
+            self.key_id.as_deref().unwrap_or(&signer.key_id),
+            self.headers,
+            BASE64.encode(signature)
+        );
+        reqwest::Client::new()
+            .post(url)
+            .header("host", host)
+            .header("date", date)
+            .header("digest", digest)
+            .header("signature", header)
+            .header("content-type", "application/activity+json")
+            .body(self.sent_body.unwrap_or(self.body))
+            .send()
+            .await
+            .expect("send")
+            .status()
+    }
+}
