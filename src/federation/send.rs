@@ -45,6 +45,13 @@ where
     A: Activity + Serialize + Debug + Send + Sync + 'static,
     S: Actor,
 {
+    // The library builds the Host header from the inbox's domain name, and
+    // cannot sign for an address; such inboxes are skipped.
+    let (inboxes, unusable): (Vec<Url>, Vec<Url>) =
+        inboxes.into_iter().partition(|u| u.domain().is_some());
+    for inbox in unusable {
+        tracing::warn!(%inbox, "inbox without a domain name: not delivered");
+    }
     let activity = WithContext::new(activity, context());
     let activity_id = activity.id().clone();
     let tasks = SendActivityTask::prepare(&activity, sender, inboxes, data).await?;

@@ -256,3 +256,125 @@ async fn a_blocked_domain_is_refused_whatever_the_case_or_trailing_dot() {
         .await;
     assert_eq!(forbidden.status, axum::http::StatusCode::FORBIDDEN);
 }
+
+/// Builds a served document from the URL it is served at.
+type DocumentFor<'a> = dyn Fn(&str) -> Value + 'a;
+
+/// A fake remote server, which A is told to allow, serving one actor
+/// document as the test wants it (wrong id, wrong content type…).
+async fn fake_actor_server(
+    document: impl FnOnce(&str) -> Value,
+    content_type: &'static str,
+) -> (String, tokio::task::JoinHandle<()>) {
+    let (listener, domain) = super::instances::listener().await;
+    let body = document(&format!("http://{domain}/users/fake")).to_string();
+    let app = axum::Router::new().route(
+        "/users/fake",
+        axum::routing::get(move || async move { ([("content-type", content_type)], body) }),
+    );
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (domain, server)
+}
+
+#[tokio::test]
+async fn fetched_actors_that_claim_another_origin_or_type_are_refused() {
+    let instances = Instance::several(&[&[1], &[0]]).await;
+    let (a, b) = (&instances[0], &instances[1]);
+    let group = a.org("ecole-a", false).await;
+    let (_, mallory) = b.person("mallory").await;
+    let key = b.signer("mallory").await;
+    let real: Value = reqwest::Client::new()
+        .get(&mallory)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let admin = a.admin_token().await;
+
+    let claims_mallory = |_: &str| real.clone();
+    let own_id_wrong_type = |id: &str| {
+        let mut doc = real.clone();
+        doc["id"] = json!(id);
+        doc
+    };
+    let cases: [(&DocumentFor<'_>, &'static str); 2] = [
+        // Served by the fake server, but claiming to be Mallory on B.
+        (&claims_mallory, "application/activity+json"),
+        // Its own id, but served as a web page.
+        (&own_id_wrong_type, "text/html"),
+    ];
+    for (document, content_type) in cases {
+        let (domain, server) = fake_actor_server(document, content_type).await;
+        let allowed = a
+            .app
+            .post(
+                "/api/v1/admin/federation/domains",
+                &admin,
+                json!({"domain": domain, "policy": "allow"}),
+            )
+            .await;
+        assert_eq!(allowed.status, axum::http::StatusCode::NO_CONTENT);
+        let fake_id = format!("http://{domain}/users/fake");
+        let activity = json!({
+            "id": format!("http://{domain}/activities/1"),
+            "type": "Follow",
+            "actor": fake_id,
+            "object": group,
+        });
+        let mut post = SignedPost::new(a.url("/inbox"), &activity);
+        post.key_id = Some(format!("{fake_id}#main-key"));
+        let status = post.send(&key).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{content_type}");
+        server.abort();
+    }
+    assert_eq!(a.count("remote_accounts").await, 0);
+    assert_eq!(a.count("follows").await, 0);
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_fetched_again_once() {
+    let instances = Instance::several(&[&[1], &[0]]).await;
+    let (a, b) = (&instances[0], &instances[1]);
+    let group = a.org("ecole-a", false).await;
+    let (_, mallory) = b.person("mallory").await;
+    let old_key = b.signer("mallory").await;
+    let status = SignedPost::new(a.url("/inbox"), &follow(b, &mallory, &group, 1))
+        .send(&old_key)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "A now stores the old key");
+
+    // B rotates Mallory's key.
+    let keys = activitypub_federation::http_signatures::generate_actor_keypair().expect("keys");
+    let (public, private) = (keys.public_key.clone(), keys.private_key.clone());
+    b.app
+        .state
+        .db
+        .run(move |conn| {
+            use diesel::prelude::*;
+            use preau::db::schema::accounts::dsl;
+            diesel::update(dsl::accounts.filter(dsl::username.eq("mallory")))
+                .set((dsl::public_key.eq(public), dsl::private_key.eq(private)))
+                .execute(conn)?;
+            Ok::<_, preau::AppError>(())
+        })
+        .await
+        .expect("rotate");
+    let new_key = b.signer("mallory").await;
+    let status = SignedPost::new(a.url("/inbox"), &follow(b, &mallory, &group, 2))
+        .send(&new_key)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "refetched and verified");
+    let status = SignedPost::new(a.url("/inbox"), &follow(b, &mallory, &group, 3))
+        .send(&old_key)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the old key no longer works"
+    );
+}

@@ -6,7 +6,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use base64::{Engine, engine::general_purpose::STANDARD as BASE64};
 use diesel::prelude::*;
 use preau::{
     config::{FederationMode, Settings},
@@ -15,12 +14,15 @@ use preau::{
     server,
     services::{Caller, organisations},
 };
-use rsa::{Pkcs1v15Sign, RsaPrivateKey, pkcs8::DecodePrivateKey};
+use rsa::{RsaPrivateKey, pkcs8::DecodePrivateKey};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 use crate::harness::{TestApp, TestDb};
+
+#[path = "../../support/signing.rs"]
+mod signing;
+use signing::signed_post_headers;
 
 pub struct Instance {
     pub app: TestApp,
@@ -262,43 +264,20 @@ impl SignedPost {
                 url.port().expect("port")
             )
         });
-        let date = httpdate::fmt_http_date(self.date);
-        let digest = format!(
-            "SHA-256={}",
-            BASE64.encode(Sha256::digest(self.body.as_bytes()))
-        );
-        let lines: Vec<String> = self
-            .headers
-            .split(' ')
-            .map(|h| match h {
-                "(request-target)" => format!("(request-target): post {}", url.path()),
-                "host" => format!("host: {host}"),
-                "date" => format!("date: {date}"),
-                "digest" => format!("digest: {digest}"),
-                other => panic!("unsupported header {other}"),
-            })
-            .collect();
-        let signing_string = lines.join("\n");
-        let signature = signer
-            .key
-            .sign(
-                Pkcs1v15Sign::new::<Sha256>(),
-                &Sha256::digest(signing_string.as_bytes()),
-            )
-            .expect("sign");
-        let header = format!(
-            "keyId=\"{}\",algorithm=\"rsa-sha256\",headers=\"{}\",signature=\"{}\"",
+        let headers = signed_post_headers(
+            &url,
+            &host,
+            self.body.as_bytes(),
             self.key_id.as_deref().unwrap_or(&signer.key_id),
+            &signer.key,
             self.headers,
-            BASE64.encode(signature)
+            self.date,
         );
-        reqwest::Client::new()
-            .post(url)
-            .header("host", host)
-            .header("date", date)
-            .header("digest", digest)
-            .header("signature", header)
-            .header("content-type", "application/activity+json")
+        let mut request = reqwest::Client::new().post(url);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request
             .body(self.sent_body.unwrap_or(self.body))
             .send()
             .await
