@@ -328,19 +328,16 @@ async fn federation(state: &AppState, command: FederationCommand) -> Result<(), 
         }
         FederationCommand::Peer { domain } => {
             admin::request_peering(&data, &operator, &domain).await?;
-            println!("peering requested from {domain}");
+            println!("peering request to {domain} queued (the running server delivers it)");
         }
         FederationCommand::Accept { domain } => {
             admin::accept_peering(&data, &operator, &domain).await?;
-            println!("peering with {domain} accepted");
+            println!("peering with {domain} accepted; the Accept is queued");
         }
         FederationCommand::Reject { domain } => {
             admin::reject_peering(&data, &operator, &domain).await?;
-            println!("peering with {domain} refused");
+            println!("peering with {domain} refused; the Reject is queued");
         }
-    }
-    if !crate::federation::send::wait_for_deliveries(Duration::from_secs(30)).await {
-        eprintln!("warning: some deliveries did not finish in 30 s");
     }
     Ok(())
 }

@@ -49,6 +49,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub database: DatabaseSettings,
     pub federation: FederationSettings,
+    pub delivery: DeliverySettings,
     pub limits: LimitSettings,
     pub log: LogSettings,
 }
@@ -79,6 +80,45 @@ pub struct FederationSettings {
     pub blocklist: Vec<String>,
     /// Development only: allow plain http and loopback peers. Never in production.
     pub debug: bool,
+}
+
+/// The durable outbox: how deliveries are retried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// Target domains delivered to at the same time by one process.
+    pub lanes: usize,
+    /// Wait after a domain's first failure; doubled at each failure.
+    pub retry_base_secs: f64,
+    /// Longest wait between two tries of a domain.
+    pub retry_max_secs: f64,
+    /// A domain failing for this long is marked dead.
+    pub dead_after_secs: f64,
+    /// A dead domain is tried again this often.
+    pub dead_retry_secs: f64,
+    /// An activity not delivered after this many days is given up and
+    /// reported to the admins.
+    pub give_up_after_days: f64,
+    /// How often idle workers look for work other processes queued.
+    pub poll_interval_ms: u64,
+    /// How long a process holds a domain's lane without renewing it; a
+    /// process that dies frees its lanes after this.
+    pub lease_secs: f64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            lanes: 16,
+            retry_base_secs: 60.0,
+            retry_max_secs: 2.0 * 86_400.0,
+            dead_after_secs: 86_400.0,
+            dead_retry_secs: 12.0 * 3_600.0,
+            give_up_after_days: 14.0,
+            poll_interval_ms: 1_000,
+            lease_secs: 60.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +179,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             database: DatabaseSettings::default(),
             federation: FederationSettings::default(),
+            delivery: DeliverySettings::default(),
             limits: LimitSettings::default(),
             log: LogSettings::default(),
         }
@@ -194,6 +235,7 @@ enum EnvKind {
     Text,
     Bool,
     Integer,
+    Float,
     List,
 }
 
@@ -225,6 +267,27 @@ const ENV_OVERRIDES: &[(&str, &str, EnvKind)] = &[
         EnvKind::List,
     ),
     ("PREAU_FEDERATION_DEBUG", "federation.debug", EnvKind::Bool),
+    ("PREAU_DELIVERY_LANES", "delivery.lanes", EnvKind::Integer),
+    (
+        "PREAU_DELIVERY_RETRY_BASE_SECS",
+        "delivery.retry_base_secs",
+        EnvKind::Float,
+    ),
+    (
+        "PREAU_DELIVERY_RETRY_MAX_SECS",
+        "delivery.retry_max_secs",
+        EnvKind::Float,
+    ),
+    (
+        "PREAU_DELIVERY_POLL_INTERVAL_MS",
+        "delivery.poll_interval_ms",
+        EnvKind::Integer,
+    ),
+    (
+        "PREAU_DELIVERY_LEASE_SECS",
+        "delivery.lease_secs",
+        EnvKind::Float,
+    ),
     (
         "PREAU_LIMITS_MAX_BODY_BYTES",
         "limits.max_body_bytes",
@@ -318,6 +381,22 @@ impl Settings {
         if self.database.pool_size == 0 {
             return Err(invalid("database.pool_size", &0, "must be at least 1"));
         }
+        let d = &self.delivery;
+        for (key, value) in [
+            ("delivery.retry_base_secs", d.retry_base_secs),
+            ("delivery.retry_max_secs", d.retry_max_secs),
+            ("delivery.dead_after_secs", d.dead_after_secs),
+            ("delivery.dead_retry_secs", d.dead_retry_secs),
+            ("delivery.give_up_after_days", d.give_up_after_days),
+            ("delivery.lease_secs", d.lease_secs),
+        ] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(invalid(key, &value, "must be a positive number"));
+            }
+        }
+        if d.lanes == 0 {
+            return Err(invalid("delivery.lanes", &0, "must be at least 1"));
+        }
         if self.limits.max_body_bytes < 1024 {
             return Err(invalid(
                 "limits.max_body_bytes",
@@ -391,6 +470,13 @@ fn env_value(var: &str, key: &str, raw: &str, kind: EnvKind) -> Result<toml::Val
             .parse::<i64>()
             .map(toml::Value::Integer)
             .map_err(|_| invalid("expected a whole number"))?,
+        EnvKind::Float => raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(toml::Value::Float)
+            .ok_or_else(|| invalid("expected a number"))?,
         EnvKind::List => toml::Value::Array(
             raw.split(',')
                 .map(str::trim)

@@ -47,10 +47,19 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     let federation = crate::federation::config(state.clone())
         .await
         .map_err(|e| ServeError::Keys(AppError::internal(e)))?;
-    run_router(web::router(state, federation), listener, shutdown_signal()).await?;
-    if !crate::federation::send::wait_for_deliveries(std::time::Duration::from_secs(10)).await {
-        tracing::warn!("stopped with deliveries still under way");
-    }
+    let stopping = tokio_util::sync::CancellationToken::new();
+    let workers = crate::federation::delivery::spawn(federation.clone(), stopping.clone());
+    let stop = stopping.clone();
+    let served = run_router(web::router(state, federation), listener, async move {
+        shutdown_signal().await;
+        stop.cancel();
+    })
+    .await;
+    stopping.cancel();
+    // The outbox is durable: what is not delivered now is delivered after
+    // the restart.
+    let _ = workers.await;
+    served?;
     tracing::info!("préau stopped");
     Ok(())
 }

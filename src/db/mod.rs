@@ -11,6 +11,7 @@ pub mod follows;
 pub mod instance;
 pub mod memberships;
 pub mod organisations;
+pub mod outbox;
 pub mod peers;
 pub mod received;
 pub mod tokens;

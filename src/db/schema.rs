@@ -130,6 +130,35 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        activity_id -> Text,
+        actor_ap_id -> Text,
+        inbox_url -> Text,
+        domain -> Text,
+        payload -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        failed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    delivery_domains (domain) {
+        domain -> Text,
+        failures -> Integer,
+        dead -> Bool,
+        next_attempt_at -> Timestamp,
+        first_failure_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        last_success_at -> Nullable<Timestamp>,
+        leased_by -> Nullable<Text>,
+        leased_until -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
@@ -143,5 +172,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     peers,
     federation_domains,
     follows,
-    received_activities
+    received_activities,
+    outbox,
+    delivery_domains
 );

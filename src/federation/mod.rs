@@ -4,9 +4,11 @@
 
 pub mod activities;
 pub mod activity_lists;
+pub mod delivery;
 pub mod error;
 pub mod inbox;
 pub mod keys;
+pub mod metrics;
 pub mod net_guard;
 pub mod objects;
 pub mod policy;

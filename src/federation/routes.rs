@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/.well-known/webfinger", get(webfinger))
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
         .route("/nodeinfo/2.1", get(nodeinfo))
+        .route("/metrics", get(super::metrics::render))
         .route("/actor", get(instance_actor))
         .route("/actor/{collection}", get(instance_collection))
         .route("/orgs/{slug}", get(group_actor))

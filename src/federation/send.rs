@@ -1,72 +1,117 @@
-//! Sending activities to other instances' inboxes, signed by their actor.
+//! Queuing outgoing activities in the durable outbox.
 //!
-//! Each delivery runs in its own task, with a span, and is tried once: the
-//! durable outbox (retries, back-off, dead domains) replaces this module's
-//! internals without changing its callers.
+//! An activity is serialised once and written, one row per target inbox,
+//! in a database transaction — the same transaction as the change that
+//! caused it when the caller has one ([`Outgoing::enqueue`]). The workers of
+//! `delivery` sign and send it later, so a crash or a restart loses nothing.
 
-use std::{fmt::Debug, sync::LazyLock, time::Duration};
+use std::sync::LazyLock;
 
-use activitypub_federation::{
-    activity_sending::SendActivityTask,
-    config::Data,
-    protocol::context::WithContext,
-    traits::{Activity, Actor},
-};
+use activitypub_federation::{config::Data, protocol::context::WithContext, traits::Activity};
 use serde::Serialize;
-use tokio_util::task::TaskTracker;
-use tracing::Instrument;
+use tokio::sync::Notify;
 use url::Url;
 
 use crate::{
     AppState,
-    federation::{FederationError, protocol::context::context},
+    db::{
+        DbConn,
+        outbox::{self, NewDelivery},
+    },
+    error::AppError,
+    federation::{FederationError, policy::url_domain, protocol::context::context},
 };
 
-/// Deliveries under way, so that a command or a stopping server can wait
-/// for them.
-static IN_FLIGHT: LazyLock<TaskTracker> = LazyLock::new(TaskTracker::new);
+/// Wakes this process's delivery workers when something was queued.
+pub(crate) static WAKE: LazyLock<Notify> = LazyLock::new(Notify::new);
 
-/// Waits until the deliveries started so far have finished, or `limit`.
-/// Returns whether they all finished.
-pub async fn wait_for_deliveries(limit: Duration) -> bool {
-    IN_FLIGHT.close();
-    let done = tokio::time::timeout(limit, IN_FLIGHT.wait()).await.is_ok();
-    IN_FLIGHT.reopen();
-    done
+/// An activity ready to be queued: serialised, with its target inboxes.
+pub struct Outgoing {
+    activity_id: String,
+    actor_id: String,
+    payload: String,
+    /// `(inbox, lane domain)`.
+    inboxes: Vec<(String, String)>,
 }
 
-pub async fn deliver<A, S>(
+impl Outgoing {
+    /// Serialises an activity for some inboxes. Inboxes on this instance,
+    /// repeated ones and ones without a domain name (which cannot be
+    /// signed for) are left out.
+    pub fn new<A>(
+        activity: A,
+        inboxes: Vec<Url>,
+        data: &Data<AppState>,
+    ) -> Result<Self, FederationError>
+    where
+        A: Activity + Serialize,
+    {
+        let own = crate::federation::policy::normalize_domain(&data.settings.domain);
+        let mut targets: Vec<(String, String)> = Vec::new();
+        for inbox in inboxes {
+            let Some(domain) = url_domain(&inbox) else {
+                continue;
+            };
+            if inbox.domain().is_none() {
+                tracing::warn!(%inbox, "inbox without a domain name: not delivered");
+                continue;
+            }
+            if domain == own || targets.iter().any(|(i, _)| i == inbox.as_str()) {
+                continue;
+            }
+            targets.push((inbox.to_string(), domain));
+        }
+        let (activity_id, actor_id) = (activity.id().to_string(), activity.actor().to_string());
+        Ok(Self {
+            activity_id,
+            actor_id,
+            payload: serde_json::to_string(&WithContext::new(activity, context()))?,
+            inboxes: targets,
+        })
+    }
+
+    /// Writes the deliveries; call inside the caller's transaction, then
+    /// [`wake`] once it committed.
+    pub fn enqueue(&self, conn: &mut DbConn) -> Result<(), AppError> {
+        let rows: Vec<NewDelivery<'_>> = self
+            .inboxes
+            .iter()
+            .map(|(inbox, domain)| NewDelivery {
+                activity_id: &self.activity_id,
+                actor_ap_id: &self.actor_id,
+                inbox_url: inbox,
+                domain,
+                payload: &self.payload,
+            })
+            .collect();
+        outbox::enqueue(conn, &rows)?;
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.inboxes.is_empty()
+    }
+}
+
+/// Tells this process's workers that work was queued.
+pub fn wake() {
+    WAKE.notify_waiters();
+}
+
+/// Queues an activity on its own (no other change to commit with it).
+pub async fn deliver<A>(
     activity: A,
-    sender: &S,
     inboxes: Vec<Url>,
     data: &Data<AppState>,
 ) -> Result<(), FederationError>
 where
-    A: Activity + Serialize + Debug + Send + Sync + 'static,
-    S: Actor,
+    A: Activity + Serialize,
 {
-    // The library builds the Host header from the inbox's domain name, and
-    // cannot sign for an address; such inboxes are skipped.
-    let (inboxes, unusable): (Vec<Url>, Vec<Url>) =
-        inboxes.into_iter().partition(|u| u.domain().is_some());
-    for inbox in unusable {
-        tracing::warn!(%inbox, "inbox without a domain name: not delivered");
+    let outgoing = Outgoing::new(activity, inboxes, data)?;
+    if outgoing.is_empty() {
+        return Ok(());
     }
-    let activity = WithContext::new(activity, context());
-    let activity_id = activity.id().clone();
-    let tasks = SendActivityTask::prepare(&activity, sender, inboxes, data).await?;
-    for task in tasks {
-        let data = data.reset_request_count();
-        let span = tracing::info_span!("delivery", activity_id = %activity_id, task = %task);
-        IN_FLIGHT.spawn(
-            async move {
-                match task.sign_and_send(&data).await {
-                    Ok(()) => tracing::info!("delivered"),
-                    Err(error) => tracing::warn!(%error, "delivery failed"),
-                }
-            }
-            .instrument(span),
-        );
-    }
+    data.db.run(move |conn| outgoing.enqueue(conn)).await?;
+    wake();
     Ok(())
 }

@@ -8,6 +8,7 @@ use activitypub_federation::{
     kinds::activity::{AcceptType, FollowType, RejectType},
     traits::{Actor, Object},
 };
+use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -23,7 +24,7 @@ use crate::{
         objects::{actor::SomeActor, instance::ApubInstance},
         policy::{self, normalize_domain, url_domain},
         protocol::activities::following::{Accept, Follow, Reject},
-        send,
+        send::{self, Outgoing},
     },
 };
 
@@ -227,15 +228,17 @@ pub async fn request_peering(
         theirs.id().to_string(),
         follow.id.to_string(),
     );
+    let outgoing =
+        Outgoing::new(follow, vec![theirs.shared_inbox_or_inbox()], data).map_err(fed)?;
     data.db
         .run(move |conn| {
-            follows::upsert(conn, &f, &inbox, &target, &id, true)?;
-            Ok::<_, AppError>(())
+            conn.transaction(|conn| {
+                follows::upsert(conn, &f, &inbox, &target, &id, true)?;
+                outgoing.enqueue(conn)
+            })
         })
         .await?;
-    send::deliver(follow, &ours, vec![theirs.shared_inbox_or_inbox()], data)
-        .await
-        .map_err(fed)?;
+    send::wake();
     tracing::warn!(%domain, "audit: peering requested");
     Ok(())
 }
@@ -300,13 +303,6 @@ pub async fn accept_peering(data: &Data<AppState>, caller: &Caller, domain: &str
         },
     )
     .await?;
-    let (f, t) = (row.follower_ap_id.clone(), row.target_ap_id.clone());
-    data.db
-        .run(move |conn| {
-            follows::set_accepted(conn, &f, &t)?;
-            Ok::<_, AppError>(())
-        })
-        .await?;
     let accept = Accept {
         id: new_activity_id(data, "accept").map_err(fed)?,
         kind: AcceptType::Accept,
@@ -314,9 +310,17 @@ pub async fn accept_peering(data: &Data<AppState>, caller: &Caller, domain: &str
         to: vec![peer.id().clone()],
         object: follow,
     };
-    send::deliver(accept, &ours, vec![peer.shared_inbox_or_inbox()], data)
-        .await
-        .map_err(fed)?;
+    let outgoing = Outgoing::new(accept, vec![peer.shared_inbox_or_inbox()], data).map_err(fed)?;
+    let (f, t) = (row.follower_ap_id.clone(), row.target_ap_id.clone());
+    data.db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                follows::set_accepted(conn, &f, &t)?;
+                outgoing.enqueue(conn)
+            })
+        })
+        .await?;
+    send::wake();
     tracing::warn!(%domain, "audit: peering accepted");
     Ok(())
 }
@@ -328,13 +332,6 @@ pub async fn reject_peering(data: &Data<AppState>, caller: &Caller, domain: &str
     let (row, peer) = pending_request(data, &domain).await?;
     let ours = ApubInstance::local(data).await.map_err(fed)?;
     let follow = original_follow(&row, &ours)?;
-    let (f, t) = (row.follower_ap_id.clone(), row.target_ap_id.clone());
-    data.db
-        .run(move |conn| {
-            follows::remove(conn, &f, &t)?;
-            Ok::<_, AppError>(())
-        })
-        .await?;
     let reject = Reject {
         id: new_activity_id(data, "reject").map_err(fed)?,
         kind: RejectType::Reject,
@@ -342,9 +339,17 @@ pub async fn reject_peering(data: &Data<AppState>, caller: &Caller, domain: &str
         to: vec![peer.id().clone()],
         object: follow,
     };
-    send::deliver(reject, &ours, vec![peer.shared_inbox_or_inbox()], data)
-        .await
-        .map_err(fed)?;
+    let outgoing = Outgoing::new(reject, vec![peer.shared_inbox_or_inbox()], data).map_err(fed)?;
+    let (f, t) = (row.follower_ap_id.clone(), row.target_ap_id.clone());
+    data.db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                follows::remove(conn, &f, &t)?;
+                outgoing.enqueue(conn)
+            })
+        })
+        .await?;
+    send::wake();
     tracing::warn!(%domain, "audit: peering rejected");
     Ok(())
 }

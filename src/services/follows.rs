@@ -6,6 +6,7 @@ use activitypub_federation::{
     kinds::activity::{FollowType, UndoType},
     traits::{Actor, Object},
 };
+use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -16,10 +17,10 @@ use crate::{
     error::{AppError, AppResult},
     federation::{
         FederationError,
-        activities::{following::follow::with_keys, new_activity_id},
+        activities::new_activity_id,
         objects::{actor::SomeActor, person::ApubPerson},
         protocol::activities::following::{Follow, UndoFollow},
-        send,
+        send::{self, Outgoing},
     },
 };
 
@@ -124,25 +125,24 @@ pub async fn follow(data: &Data<AppState>, caller: &Caller, target: &str) -> App
         to: vec![target.id().clone()],
     };
     let activity_id = follow.id.to_string();
+    let outgoing = Outgoing::new(follow, vec![target.shared_inbox_or_inbox()], data)
+        .map_err(federation_to_app)?;
     data.db
         .run(move |conn| {
-            follows::upsert(
-                conn,
-                &follower_id,
-                &follower_inbox,
-                &target_id,
-                &activity_id,
-                true,
-            )?;
-            Ok::<_, AppError>(())
+            conn.transaction(|conn| {
+                follows::upsert(
+                    conn,
+                    &follower_id,
+                    &follower_inbox,
+                    &target_id,
+                    &activity_id,
+                    true,
+                )?;
+                outgoing.enqueue(conn)
+            })
         })
         .await?;
-    let sender = with_keys(SomeActor::Person(Box::new(me)), data)
-        .await
-        .map_err(federation_to_app)?;
-    send::deliver(follow, &sender, vec![target.shared_inbox_or_inbox()], data)
-        .await
-        .map_err(federation_to_app)?;
+    send::wake();
     Ok(FollowView {
         target: target.id().to_string(),
         pending: true,
@@ -154,39 +154,45 @@ pub async fn unfollow(data: &Data<AppState>, caller: &Caller, target: &str) -> A
     let me = me(caller)?;
     let target = resolve(data, target).await.map_err(federation_to_app)?;
     let (follower, target_id) = (me.ap_id.clone(), target.id().to_string());
-    let existing = data
-        .db
-        .run(move |conn| {
-            let row = follows::get(conn, &follower, &target_id)?;
-            if row.is_some() {
-                follows::remove(conn, &follower, &target_id)?;
-            }
-            Ok::<_, AppError>(row)
-        })
-        .await?
-        .ok_or_else(|| AppError::not_found("follow"))?;
-    if target.is_local() {
-        return Ok(());
-    }
-    let undo = UndoFollow {
-        id: new_activity_id(data, "undo").map_err(federation_to_app)?,
-        kind: UndoType::Undo,
-        actor: me.id().clone().into(),
-        to: vec![target.id().clone()],
-        object: Follow {
-            id: Url::parse(&existing.activity_ap_id).map_err(AppError::internal)?,
-            kind: FollowType::Follow,
-            actor: me.id().clone().into(),
-            object: target.id().clone().into(),
-            to: vec![target.id().clone()],
-        },
+    let existing = {
+        let (follower, target_id) = (follower.clone(), target_id.clone());
+        data.db
+            .run(move |conn| Ok::<_, AppError>(follows::get(conn, &follower, &target_id)?))
+            .await?
+            .ok_or_else(|| AppError::not_found("follow"))?
     };
-    let sender = with_keys(SomeActor::Person(Box::new(me)), data)
-        .await
+    let undo = (!target.is_local())
+        .then(|| {
+            let undo = UndoFollow {
+                id: new_activity_id(data, "undo")?,
+                kind: UndoType::Undo,
+                actor: me.id().clone().into(),
+                to: vec![target.id().clone()],
+                object: Follow {
+                    id: Url::parse(&existing.activity_ap_id)?,
+                    kind: FollowType::Follow,
+                    actor: me.id().clone().into(),
+                    object: target.id().clone().into(),
+                    to: vec![target.id().clone()],
+                },
+            };
+            Outgoing::new(undo, vec![target.shared_inbox_or_inbox()], data)
+        })
+        .transpose()
         .map_err(federation_to_app)?;
-    send::deliver(undo, &sender, vec![target.shared_inbox_or_inbox()], data)
-        .await
-        .map_err(federation_to_app)
+    data.db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                follows::remove(conn, &follower, &target_id)?;
+                if let Some(undo) = &undo {
+                    undo.enqueue(conn)?;
+                }
+                Ok::<_, AppError>(())
+            })
+        })
+        .await?;
+    send::wake();
+    Ok(())
 }
 
 /// What the caller follows, accepted or still pending.

@@ -81,6 +81,11 @@ pub fn test_settings(db: &TestDb, domain: &str) -> Settings {
         ("PREAU_DATA_DIR", data_dir(db).display().to_string()),
         ("PREAU_FEDERATION_DEBUG", "true".into()),
         ("PREAU_DATABASE_POOL_SIZE", "4".into()),
+        // Fast retries, so that hours of downtime take a second.
+        ("PREAU_DELIVERY_RETRY_BASE_SECS", "0.1".into()),
+        ("PREAU_DELIVERY_RETRY_MAX_SECS", "0.5".into()),
+        ("PREAU_DELIVERY_POLL_INTERVAL_MS", "50".into()),
+        ("PREAU_DELIVERY_LEASE_SECS", "5".into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

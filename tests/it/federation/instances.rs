@@ -10,13 +10,14 @@ use diesel::prelude::*;
 use preau::{
     config::{FederationMode, Settings},
     db::{accounts, follows, schema},
-    federation::keys,
+    federation::{delivery, keys},
     server,
     services::{Caller, organisations},
 };
 use rsa::{RsaPrivateKey, pkcs8::DecodePrivateKey};
 use serde_json::Value;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
 
 use crate::harness::{TestApp, TestDb};
 
@@ -29,6 +30,7 @@ pub struct Instance {
     pub domain: String,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
+    workers: CancellationToken,
 }
 
 /// Binds first, so that the domain (with its port) is known before the
@@ -50,11 +52,14 @@ impl Instance {
         let server = tokio::spawn(server::run_router(app.router.clone(), listener, async {
             let _ = stopped.await;
         }));
+        let workers = CancellationToken::new();
+        delivery::spawn(app.federation.clone(), workers.clone());
         Self {
             app,
             domain: domain.to_string(),
             stop: Some(stop),
             server: Some(server),
+            workers,
         }
     }
 
@@ -191,6 +196,7 @@ impl Instance {
     }
 
     pub async fn stop(&mut self) {
+        self.workers.cancel();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -202,6 +208,7 @@ impl Instance {
 
 impl Drop for Instance {
     fn drop(&mut self) {
+        self.workers.cancel();
         if let Some(server) = self.server.take() {
             server.abort();
         }

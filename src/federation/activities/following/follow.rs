@@ -18,7 +18,7 @@ use crate::{
         objects::actor::SomeActor,
         policy::{self, url_domain},
         protocol::activities::following::{Accept, Follow, Reject},
-        send,
+        send::{self, Outgoing},
     },
 };
 
@@ -54,25 +54,30 @@ impl Activity for Follow {
         let target = self.object.dereference(data).await?;
         let pending = match &target {
             SomeActor::Group(g) => g.approve_followers,
-            SomeActor::Instance(_) => {
-                if !matches!(follower, SomeActor::Instance(_)) {
-                    return reject(self, target, data).await;
-                }
+            SomeActor::Instance(_) if matches!(follower, SomeActor::Instance(_)) => {
                 // Peering: automatic once an admin listed the domain,
                 // otherwise it waits for an admin.
                 let domain = url_domain(follower.id()).unwrap_or_default();
                 !policy::load(data).await?.is_allowed_listed(&domain)
             }
-            // People publish nothing to follow.
-            SomeActor::Person(_) => return reject(self, target, data).await,
+            // People publish nothing to follow; only instances peer.
+            SomeActor::Person(_) | SomeActor::Instance(_) => {
+                let reject = answer(&self, &target, &follower, data, false)?;
+                apply_once(data, &self.id, move |conn| reject.enqueue(conn)).await?;
+                send::wake();
+                return Ok(());
+            }
         };
+        let accept = (!pending)
+            .then(|| answer(&self, &target, &follower, data, true))
+            .transpose()?;
         let (follower_id, follower_inbox, target_id, activity_id) = (
             follower.id().to_string(),
             follower.shared_inbox_or_inbox().to_string(),
             target.id().to_string(),
             self.id.to_string(),
         );
-        let applied = apply_once(data, &self.id, move |conn| {
+        apply_once(data, &self.id, move |conn| {
             follows::upsert(
                 conn,
                 &follower_id,
@@ -81,62 +86,48 @@ impl Activity for Follow {
                 &activity_id,
                 pending,
             )?;
+            if let Some(accept) = &accept {
+                accept.enqueue(conn)?;
+            }
             Ok(())
         })
         .await?;
+        send::wake();
         tracing::info!(follower = %self.actor.inner(), target = %self.object.inner(), pending, "follow received");
-        if applied && !pending {
-            accept(self, target, follower, data).await?;
-        }
         Ok(())
     }
 }
 
-/// Sends `Accept(Follow)` from the followed actor.
-pub async fn accept(
-    follow: Follow,
-    target: SomeActor,
-    follower: SomeActor,
+/// `Accept(Follow)` or `Reject(Follow)` from the followed actor, ready to
+/// be queued with the change it answers.
+pub fn answer(
+    follow: &Follow,
+    target: &SomeActor,
+    follower: &SomeActor,
     data: &Data<AppState>,
-) -> Result<(), FederationError> {
-    let target = with_keys(target, data).await?;
-    let accept = Accept {
-        id: new_activity_id(data, "accept")?,
-        kind: AcceptType::Accept,
-        actor: target.id().clone().into(),
-        to: vec![follower.id().clone()],
-        object: follow,
-    };
-    send::deliver(
-        accept,
-        &target,
-        vec![follower.shared_inbox_or_inbox()],
-        data,
-    )
-    .await
-}
-
-async fn reject(
-    follow: Follow,
-    target: SomeActor,
-    data: &Data<AppState>,
-) -> Result<(), FederationError> {
-    let follower = follow.actor.dereference(data).await?;
-    let target = with_keys(target, data).await?;
-    let reject = Reject {
-        id: new_activity_id(data, "reject")?,
-        kind: RejectType::Reject,
-        actor: target.id().clone().into(),
-        to: vec![follower.id().clone()],
-        object: follow,
-    };
-    send::deliver(
-        reject,
-        &target,
-        vec![follower.shared_inbox_or_inbox()],
-        data,
-    )
-    .await
+    accepted: bool,
+) -> Result<Outgoing, FederationError> {
+    let inboxes = vec![follower.shared_inbox_or_inbox()];
+    let (actor, to) = (target.id().clone().into(), vec![follower.id().clone()]);
+    if accepted {
+        let accept = Accept {
+            id: new_activity_id(data, "accept")?,
+            kind: AcceptType::Accept,
+            actor,
+            to,
+            object: follow.clone(),
+        };
+        Outgoing::new(accept, inboxes, data)
+    } else {
+        let reject = Reject {
+            id: new_activity_id(data, "reject")?,
+            kind: RejectType::Reject,
+            actor,
+            to,
+            object: follow.clone(),
+        };
+        Outgoing::new(reject, inboxes, data)
+    }
 }
 
 /// Local groups and people get their key pair on first use.

@@ -1,0 +1,2 @@
+DROP TABLE delivery_domains;
+DROP TABLE outbox;

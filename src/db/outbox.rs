@@ -1,0 +1,297 @@
+//! Rows of `outbox` and `delivery_domains`: activities waiting for delivery,
+//! and one lane per target domain with its back-off and its holder.
+//!
+//! A process leases a lane (a domain) before delivering its rows, oldest
+//! first; on PostgreSQL several processes lease with `FOR UPDATE SKIP
+//! LOCKED`, and a lease that is not renewed expires, so the lanes of a
+//! process that died are taken over.
+
+use chrono::NaiveDateTime;
+use diesel::{prelude::*, result::QueryResult};
+
+use super::{
+    DbConn,
+    schema::{delivery_domains, outbox},
+};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub activity_id: String,
+    pub actor_ap_id: String,
+    pub inbox_url: String,
+    pub domain: String,
+    pub payload: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub failed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = delivery_domains)]
+pub struct Lane {
+    pub domain: String,
+    pub failures: i32,
+    pub dead: bool,
+    pub next_attempt_at: NaiveDateTime,
+    pub first_failure_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub last_success_at: Option<NaiveDateTime>,
+    pub leased_by: Option<String>,
+    pub leased_until: Option<NaiveDateTime>,
+}
+
+/// One delivery to queue.
+pub struct NewDelivery<'a> {
+    pub activity_id: &'a str,
+    pub actor_ap_id: &'a str,
+    pub inbox_url: &'a str,
+    pub domain: &'a str,
+    pub payload: &'a str,
+}
+
+/// Queues deliveries; call it inside the transaction of the change that
+/// caused them. A new domain gets a lane; an existing lane keeps its
+/// back-off.
+pub fn enqueue(conn: &mut DbConn, deliveries: &[NewDelivery<'_>]) -> QueryResult<()> {
+    let now = super::now();
+    for d in deliveries {
+        crate::per_backend!(conn, |c| diesel::insert_into(delivery_domains::table)
+            .values((
+                delivery_domains::domain.eq(d.domain),
+                delivery_domains::next_attempt_at.eq(now),
+            ))
+            .on_conflict_do_nothing()
+            .execute(c))?;
+        diesel::insert_into(outbox::table)
+            .values((
+                outbox::activity_id.eq(d.activity_id),
+                outbox::actor_ap_id.eq(d.actor_ap_id),
+                outbox::inbox_url.eq(d.inbox_url),
+                outbox::domain.eq(d.domain),
+                outbox::payload.eq(d.payload),
+                outbox::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Leases up to `limit` lanes that have work and are due, for `holder`.
+pub fn lease_lanes(
+    conn: &mut DbConn,
+    holder: &str,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    let due = delivery_domains::table
+        .filter(delivery_domains::next_attempt_at.le(now))
+        .filter(
+            delivery_domains::leased_until
+                .is_null()
+                .or(delivery_domains::leased_until.lt(now)),
+        )
+        .filter(diesel::dsl::exists(
+            outbox::table
+                .filter(outbox::domain.eq(delivery_domains::domain))
+                .filter(outbox::failed_at.is_null()),
+        ))
+        .order(delivery_domains::next_attempt_at.asc())
+        .limit(limit)
+        .select(delivery_domains::domain);
+    let mark = |conn: &mut DbConn, domains: &[String]| {
+        diesel::update(delivery_domains::table.filter(delivery_domains::domain.eq_any(domains)))
+            .set((
+                delivery_domains::leased_by.eq(holder),
+                delivery_domains::leased_until.eq(lease_until),
+            ))
+            .execute(conn)
+    };
+    match conn {
+        DbConn::Postgres(pg) => pg.transaction(|pg| {
+            let domains: Vec<String> = due.for_update().skip_locked().load(pg)?;
+            diesel::update(
+                delivery_domains::table.filter(delivery_domains::domain.eq_any(&domains)),
+            )
+            .set((
+                delivery_domains::leased_by.eq(holder),
+                delivery_domains::leased_until.eq(lease_until),
+            ))
+            .execute(pg)?;
+            Ok(domains)
+        }),
+        DbConn::Sqlite(_) => conn.transaction(|conn| {
+            let domains: Vec<String> = due.load(conn)?;
+            mark(conn, &domains)?;
+            Ok(domains)
+        }),
+    }
+}
+
+/// Extends a lease; returns false if the lane is no longer ours.
+pub fn renew(
+    conn: &mut DbConn,
+    domain: &str,
+    holder: &str,
+    lease_until: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        delivery_domains::table
+            .filter(delivery_domains::domain.eq(domain))
+            .filter(delivery_domains::leased_by.eq(holder)),
+    )
+    .set(delivery_domains::leased_until.eq(lease_until))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn release(conn: &mut DbConn, domain: &str, holder: &str) -> QueryResult<usize> {
+    diesel::update(
+        delivery_domains::table
+            .filter(delivery_domains::domain.eq(domain))
+            .filter(delivery_domains::leased_by.eq(holder)),
+    )
+    .set((
+        delivery_domains::leased_by.eq(None::<String>),
+        delivery_domains::leased_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+}
+
+/// The next rows of a lane, oldest first.
+pub fn lane_rows(conn: &mut DbConn, domain: &str, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::domain.eq(domain))
+        .filter(outbox::failed_at.is_null())
+        .order(outbox::id.asc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+/// A delivery succeeded (or the peer refused it for good): the row goes,
+/// and the lane is healthy again.
+pub fn delivered(
+    conn: &mut DbConn,
+    row_id: i64,
+    domain: &str,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::delete(outbox::table.find(row_id)).execute(conn)?;
+        diesel::update(delivery_domains::table.find(domain))
+            .set((
+                delivery_domains::failures.eq(0),
+                delivery_domains::dead.eq(false),
+                delivery_domains::first_failure_at.eq(None::<NaiveDateTime>),
+                delivery_domains::last_success_at.eq(now),
+                delivery_domains::next_attempt_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// A delivery failed: the row counts the attempt, and the whole lane waits
+/// (keeping the order of its activities).
+pub fn failed(
+    conn: &mut DbConn,
+    row_id: i64,
+    domain: &str,
+    error: &str,
+    next_attempt_at: NaiveDateTime,
+    first_failure_at: NaiveDateTime,
+    dead: bool,
+) -> QueryResult<()> {
+    let error: String = error.chars().take(1000).collect();
+    conn.transaction(|conn| {
+        diesel::update(outbox::table.find(row_id))
+            .set((
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::last_error.eq(&error),
+            ))
+            .execute(conn)?;
+        diesel::update(delivery_domains::table.find(domain))
+            .set((
+                delivery_domains::failures.eq(delivery_domains::failures + 1),
+                delivery_domains::dead.eq(dead),
+                delivery_domains::first_failure_at.eq(first_failure_at),
+                delivery_domains::last_error.eq(&error),
+                delivery_domains::next_attempt_at.eq(next_attempt_at),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+pub fn lane(conn: &mut DbConn, domain: &str) -> QueryResult<Option<Lane>> {
+    delivery_domains::table
+        .find(domain)
+        .select(Lane::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Gives up on rows older than `cutoff`; returns them for the report.
+pub fn give_up_older_than(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<OutboxRow>> {
+    conn.transaction(|conn| {
+        let rows: Vec<OutboxRow> = outbox::table
+            .filter(outbox::failed_at.is_null())
+            .filter(outbox::created_at.lt(cutoff))
+            .select(OutboxRow::as_select())
+            .load(conn)?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+            .set(outbox::failed_at.eq(now))
+            .execute(conn)?;
+        Ok(rows)
+    })
+}
+
+/// A lane with what waits in it, for admins and metrics.
+#[derive(Debug, Clone)]
+pub struct LaneStatus {
+    pub lane: Lane,
+    pub pending: i64,
+    pub oldest_pending: Option<NaiveDateTime>,
+    pub given_up: i64,
+}
+
+pub fn status(conn: &mut DbConn) -> QueryResult<Vec<LaneStatus>> {
+    let lanes: Vec<Lane> = delivery_domains::table
+        .order(delivery_domains::domain.asc())
+        .select(Lane::as_select())
+        .load(conn)?;
+    let mut out = Vec::with_capacity(lanes.len());
+    for lane in lanes {
+        let pending: i64 = outbox::table
+            .filter(outbox::domain.eq(&lane.domain))
+            .filter(outbox::failed_at.is_null())
+            .count()
+            .get_result(conn)?;
+        let oldest: Option<NaiveDateTime> = outbox::table
+            .filter(outbox::domain.eq(&lane.domain))
+            .filter(outbox::failed_at.is_null())
+            .select(diesel::dsl::min(outbox::created_at))
+            .first(conn)?;
+        let given_up: i64 = outbox::table
+            .filter(outbox::domain.eq(&lane.domain))
+            .filter(outbox::failed_at.is_not_null())
+            .count()
+            .get_result(conn)?;
+        out.push(LaneStatus {
+            lane,
+            pending,
+            oldest_pending: oldest,
+            given_up,
+        });
+    }
+    Ok(out)
+}
