@@ -309,6 +309,31 @@ async fn federation(state: &AppState, command: FederationCommand) -> Result<(), 
             for domain in &status.peering_requests {
                 println!("peering request from {domain} (preau admin federation accept {domain})");
             }
+            for lane in admin::deliveries(state, &operator).await? {
+                println!(
+                    "delivery to {}: {} pending{}{}, {}{}",
+                    lane.domain,
+                    lane.pending,
+                    lane.oldest_pending
+                        .map(|t| format!(" (oldest {})", t.format("%F %T")))
+                        .unwrap_or_default(),
+                    if lane.given_up > 0 {
+                        format!(", {} given up", lane.given_up)
+                    } else {
+                        String::new()
+                    },
+                    if lane.dead {
+                        "DEAD"
+                    } else if lane.failures > 0 {
+                        "failing"
+                    } else {
+                        "alive"
+                    },
+                    lane.last_error
+                        .map(|e| format!(", last error: {e}"))
+                        .unwrap_or_default(),
+                );
+            }
         }
         FederationCommand::Mode { mode } => {
             admin::set_mode(state, &operator, &mode).await?;

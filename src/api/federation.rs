@@ -19,6 +19,7 @@ use crate::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/federation", get(status))
+        .route("/admin/federation/deliveries", get(deliveries))
         .route("/admin/federation/mode", put(set_mode))
         .route("/admin/federation/domains", post(set_domain))
         .route("/admin/federation/domains/{domain}", delete(forget_domain))
@@ -35,6 +36,15 @@ pub fn routes() -> Router<AppState> {
 
 async fn status(data: Data<AppState>, auth: Authenticated) -> AppResult<Json<FederationStatus>> {
     Ok(Json(federation_admin::status(&data, &auth.caller()).await?))
+}
+
+async fn deliveries(
+    data: Data<AppState>,
+    auth: Authenticated,
+) -> AppResult<Json<Vec<federation_admin::DeliveryView>>> {
+    Ok(Json(
+        federation_admin::deliveries(&data, &auth.caller()).await?,
+    ))
 }
 
 #[derive(Deserialize)]

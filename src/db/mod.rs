@@ -162,6 +162,44 @@ impl Db {
     }
 }
 
+/// Runs `f` in a transaction. On SQLite the transaction is `IMMEDIATE`: it
+/// takes the write lock at once, so a transaction that reads before it
+/// writes waits for other writers (busy timeout) instead of failing with
+/// "database is locked" when one committed in between. Nested calls become
+/// savepoints.
+pub fn transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConn::Sqlite(sqlite) = conn else {
+        return diesel::Connection::transaction(conn, f);
+    };
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+        .transaction_depth()
+        .map_err(E::from)?;
+    if depth.is_some() {
+        return diesel::Connection::transaction(conn, f);
+    }
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE").map_err(E::from)?;
+    let result = f(conn);
+    let DbConn::Sqlite(sqlite) = conn else {
+        unreachable!("the backend of a connection does not change");
+    };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite).map_err(E::from)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The transaction's own error is the one worth reporting.
+            let _ = AnsiTransactionManager::rollback_transaction(sqlite);
+            Err(error)
+        }
+    }
+}
+
 /// Current time as stored: UTC, microsecond precision on both backends so
 /// that a value read back equals the value written.
 pub fn now() -> NaiveDateTime {

@@ -111,7 +111,7 @@ pub fn lease_lanes(
             .execute(conn)
     };
     match conn {
-        DbConn::Postgres(pg) => pg.transaction(|pg| {
+        DbConn::Postgres(pg) => diesel::Connection::transaction(pg, |pg| {
             let domains: Vec<String> = due.for_update().skip_locked().load(pg)?;
             diesel::update(
                 delivery_domains::table.filter(delivery_domains::domain.eq_any(&domains)),
@@ -123,7 +123,7 @@ pub fn lease_lanes(
             .execute(pg)?;
             Ok(domains)
         }),
-        DbConn::Sqlite(_) => conn.transaction(|conn| {
+        DbConn::Sqlite(_) => crate::db::transaction(conn, |conn| {
             let domains: Vec<String> = due.load(conn)?;
             mark(conn, &domains)?;
             Ok(domains)
@@ -180,7 +180,7 @@ pub fn delivered(
     domain: &str,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         diesel::delete(outbox::table.find(row_id)).execute(conn)?;
         diesel::update(delivery_domains::table.find(domain))
             .set((
@@ -207,7 +207,7 @@ pub fn failed(
     dead: bool,
 ) -> QueryResult<()> {
     let error: String = error.chars().take(1000).collect();
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         diesel::update(outbox::table.find(row_id))
             .set((
                 outbox::attempts.eq(outbox::attempts + 1),
@@ -241,7 +241,7 @@ pub fn give_up_older_than(
     cutoff: NaiveDateTime,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<OutboxRow>> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let rows: Vec<OutboxRow> = outbox::table
             .filter(outbox::failed_at.is_null())
             .filter(outbox::created_at.lt(cutoff))

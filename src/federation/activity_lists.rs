@@ -13,12 +13,15 @@ use crate::{
     AppState,
     federation::{
         FederationError,
-        protocol::activities::following::{Accept, Follow, Reject, UndoFollow},
+        protocol::activities::{
+            following::{Accept, Follow, Reject, UndoFollow},
+            updating::UpdateGroup,
+        },
     },
 };
 
 /// The `type` values the inbox processes.
-pub const SUPPORTED_TYPES: &[&str] = &["Follow", "Accept", "Reject", "Undo"];
+pub const SUPPORTED_TYPES: &[&str] = &["Follow", "Accept", "Reject", "Undo", "Update"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -27,6 +30,7 @@ pub enum InboxActivities {
     Accept(Accept),
     Reject(Reject),
     UndoFollow(UndoFollow),
+    UpdateGroup(Box<UpdateGroup>),
 }
 
 macro_rules! each {
@@ -36,6 +40,7 @@ macro_rules! each {
             InboxActivities::Accept($a) => $body,
             InboxActivities::Reject($a) => $body,
             InboxActivities::UndoFollow($a) => $body,
+            InboxActivities::UpdateGroup($a) => $body,
         }
     };
 }

@@ -129,7 +129,7 @@ async fn run(data: Data<AppState>, shutdown: CancellationToken) {
                         );
                     }
                 }
-                Err(error) => tracing::error!(%error, "cannot lease delivery lanes"),
+                Err(error) => tracing::error!(?error, "cannot lease delivery lanes"),
             }
         }
         if last_sweep.is_none_or(|t| t.elapsed() >= SWEEP_EVERY) {

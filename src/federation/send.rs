@@ -14,6 +14,7 @@ use url::Url;
 
 use crate::{
     AppState,
+    config::Settings,
     db::{
         DbConn,
         outbox::{self, NewDelivery},
@@ -41,12 +42,12 @@ impl Outgoing {
     pub fn new<A>(
         activity: A,
         inboxes: Vec<Url>,
-        data: &Data<AppState>,
+        settings: &Settings,
     ) -> Result<Self, FederationError>
     where
         A: Activity + Serialize,
     {
-        let own = crate::federation::policy::normalize_domain(&data.settings.domain);
+        let own = crate::federation::policy::normalize_domain(&settings.domain);
         let mut targets: Vec<(String, String)> = Vec::new();
         for inbox in inboxes {
             let Some(domain) = url_domain(&inbox) else {
@@ -107,7 +108,7 @@ pub async fn deliver<A>(
 where
     A: Activity + Serialize,
 {
-    let outgoing = Outgoing::new(activity, inboxes, data)?;
+    let outgoing = Outgoing::new(activity, inboxes, &data.settings)?;
     if outgoing.is_empty() {
         return Ok(());
     }

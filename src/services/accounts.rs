@@ -1,7 +1,6 @@
 //! Local accounts: creation, profile changes, listing.
 
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::{Caller, clean, double_option, pagination::Page, passwords};
@@ -145,7 +144,7 @@ pub async fn create(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 let domain = settings.domain.as_str();
                 // Usernames and organisation slugs share the WebFinger namespace.
                 if rows::username_taken(conn, domain, &username)?
@@ -267,7 +266,7 @@ pub async fn update(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 let account = rows::local_by_username(conn, &username)?
                     .ok_or_else(|| AppError::not_found("account"))?;
                 if !caller.is_instance_admin() && caller.account_id() != Some(account.id) {

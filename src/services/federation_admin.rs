@@ -8,7 +8,6 @@ use activitypub_federation::{
     kinds::activity::{AcceptType, FollowType, RejectType},
     traits::{Actor, Object},
 };
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -216,7 +215,7 @@ pub async fn request_peering(
         .map_err(fed)?;
     let ours = ApubInstance::local(data).await.map_err(fed)?;
     let follow = Follow {
-        id: new_activity_id(data, "follow").map_err(fed)?,
+        id: new_activity_id(&data.settings, "follow").map_err(fed)?,
         kind: FollowType::Follow,
         actor: ours.id().clone().into(),
         object: theirs.id().clone().into(),
@@ -229,10 +228,10 @@ pub async fn request_peering(
         follow.id.to_string(),
     );
     let outgoing =
-        Outgoing::new(follow, vec![theirs.shared_inbox_or_inbox()], data).map_err(fed)?;
+        Outgoing::new(follow, vec![theirs.shared_inbox_or_inbox()], &data.settings).map_err(fed)?;
     data.db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 follows::upsert(conn, &f, &inbox, &target, &id, true)?;
                 outgoing.enqueue(conn)
             })
@@ -304,17 +303,18 @@ pub async fn accept_peering(data: &Data<AppState>, caller: &Caller, domain: &str
     )
     .await?;
     let accept = Accept {
-        id: new_activity_id(data, "accept").map_err(fed)?,
+        id: new_activity_id(&data.settings, "accept").map_err(fed)?,
         kind: AcceptType::Accept,
         actor: ours.id().clone().into(),
         to: vec![peer.id().clone()],
         object: follow,
     };
-    let outgoing = Outgoing::new(accept, vec![peer.shared_inbox_or_inbox()], data).map_err(fed)?;
+    let outgoing =
+        Outgoing::new(accept, vec![peer.shared_inbox_or_inbox()], &data.settings).map_err(fed)?;
     let (f, t) = (row.follower_ap_id.clone(), row.target_ap_id.clone());
     data.db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 follows::set_accepted(conn, &f, &t)?;
                 outgoing.enqueue(conn)
             })
@@ -333,17 +333,18 @@ pub async fn reject_peering(data: &Data<AppState>, caller: &Caller, domain: &str
     let ours = ApubInstance::local(data).await.map_err(fed)?;
     let follow = original_follow(&row, &ours)?;
     let reject = Reject {
-        id: new_activity_id(data, "reject").map_err(fed)?,
+        id: new_activity_id(&data.settings, "reject").map_err(fed)?,
         kind: RejectType::Reject,
         actor: ours.id().clone().into(),
         to: vec![peer.id().clone()],
         object: follow,
     };
-    let outgoing = Outgoing::new(reject, vec![peer.shared_inbox_or_inbox()], data).map_err(fed)?;
+    let outgoing =
+        Outgoing::new(reject, vec![peer.shared_inbox_or_inbox()], &data.settings).map_err(fed)?;
     let (f, t) = (row.follower_ap_id.clone(), row.target_ap_id.clone());
     data.db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 follows::remove(conn, &f, &t)?;
                 outgoing.enqueue(conn)
             })
@@ -352,4 +353,42 @@ pub async fn reject_peering(data: &Data<AppState>, caller: &Caller, domain: &str
     send::wake();
     tracing::warn!(%domain, "audit: peering rejected");
     Ok(())
+}
+
+/// One target domain's delivery lane, as admins see it.
+#[derive(Debug, Serialize)]
+pub struct DeliveryView {
+    pub domain: String,
+    pub pending: i64,
+    pub oldest_pending: Option<chrono::DateTime<chrono::Utc>>,
+    pub given_up: i64,
+    pub failures: i32,
+    pub dead: bool,
+    pub last_error: Option<String>,
+    pub last_success_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub next_attempt_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Per-domain delivery state: queue length, oldest pending, last error,
+/// dead or alive.
+pub async fn deliveries(state: &AppState, caller: &Caller) -> AppResult<Vec<DeliveryView>> {
+    require_admin(caller)?;
+    let lanes = state
+        .db
+        .run(|conn| Ok::<_, AppError>(crate::db::outbox::status(conn)?))
+        .await?;
+    Ok(lanes
+        .into_iter()
+        .map(|s| DeliveryView {
+            domain: s.lane.domain,
+            pending: s.pending,
+            oldest_pending: s.oldest_pending.map(|t| t.and_utc()),
+            given_up: s.given_up,
+            failures: s.lane.failures,
+            dead: s.lane.dead,
+            last_error: s.lane.last_error,
+            last_success_at: s.lane.last_success_at.map(|t| t.and_utc()),
+            next_attempt_at: s.lane.next_attempt_at.and_utc(),
+        })
+        .collect())
 }

@@ -6,7 +6,6 @@ use activitypub_federation::{
     kinds::activity::{FollowType, UndoType},
     traits::{Actor, Object},
 };
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -96,7 +95,7 @@ pub async fn follow(data: &Data<AppState>, caller: &Caller, target: &str) -> App
     let follower_inbox = me.shared_inbox_or_inbox().to_string();
     if group.local {
         let pending = group.approve_followers;
-        let activity_id = new_activity_id(data, "follow")
+        let activity_id = new_activity_id(&data.settings, "follow")
             .map_err(federation_to_app)?
             .to_string();
         data.db
@@ -118,18 +117,18 @@ pub async fn follow(data: &Data<AppState>, caller: &Caller, target: &str) -> App
         });
     }
     let follow = Follow {
-        id: new_activity_id(data, "follow").map_err(federation_to_app)?,
+        id: new_activity_id(&data.settings, "follow").map_err(federation_to_app)?,
         kind: FollowType::Follow,
         actor: me.id().clone().into(),
         object: target.id().clone().into(),
         to: vec![target.id().clone()],
     };
     let activity_id = follow.id.to_string();
-    let outgoing = Outgoing::new(follow, vec![target.shared_inbox_or_inbox()], data)
+    let outgoing = Outgoing::new(follow, vec![target.shared_inbox_or_inbox()], &data.settings)
         .map_err(federation_to_app)?;
     data.db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 follows::upsert(
                     conn,
                     &follower_id,
@@ -164,7 +163,7 @@ pub async fn unfollow(data: &Data<AppState>, caller: &Caller, target: &str) -> A
     let undo = (!target.is_local())
         .then(|| {
             let undo = UndoFollow {
-                id: new_activity_id(data, "undo")?,
+                id: new_activity_id(&data.settings, "undo")?,
                 kind: UndoType::Undo,
                 actor: me.id().clone().into(),
                 to: vec![target.id().clone()],
@@ -176,13 +175,13 @@ pub async fn unfollow(data: &Data<AppState>, caller: &Caller, target: &str) -> A
                     to: vec![target.id().clone()],
                 },
             };
-            Outgoing::new(undo, vec![target.shared_inbox_or_inbox()], data)
+            Outgoing::new(undo, vec![target.shared_inbox_or_inbox()], &data.settings)
         })
         .transpose()
         .map_err(federation_to_app)?;
     data.db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 follows::remove(conn, &follower, &target_id)?;
                 if let Some(undo) = &undo {
                     undo.enqueue(conn)?;

@@ -2,7 +2,6 @@
 //! roles. Who may manage an organisation is decided here.
 
 use chrono::{DateTime, Utc};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::{Caller, clean, double_option, pagination::Page};
@@ -13,6 +12,7 @@ use crate::{
         organisations::{self as rows, NewOrganisation, Organisation, OrganisationChanges},
     },
     error::{AppError, AppResult},
+    federation::{activities::updating::update_group, objects::group::ApubGroup, send},
     model::{OrgKind, Role, normalize_uai, validate_handle},
     services::pagination::PageRequest,
 };
@@ -266,7 +266,7 @@ pub async fn create(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 let parent = match &parent_slug {
                     Some(p) => Some(local_org(conn, p)?),
                     None => None,
@@ -426,10 +426,11 @@ pub async fn update(
     let slug = slug.to_string();
     let caller = caller.clone();
     let parent = input.parent.map(clean);
-    state
+    let settings = state.settings.clone();
+    let (view, queued) = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 let org = local_org(conn, &slug)?;
                 if !can_manage(conn, &caller, org.id)? {
                     return Err(AppError::forbidden(
@@ -465,10 +466,26 @@ pub async fn update(
                 let uai = changes.uai.clone().flatten();
                 let org = rows::update(conn, org.id, &changes)
                     .map_err(|e| conflict_from(e, &slug, uai.as_deref()))?;
-                Ok(view(conn, org)?)
+                // Followers elsewhere learn the new profile, queued with it.
+                let parent = match org.parent_id {
+                    Some(id) => Some(rows::by_id(conn, id)?.ap_id),
+                    None => None,
+                };
+                let group =
+                    ApubGroup::new(org.clone()).map_err(|e| AppError::internal(e.to_string()))?;
+                let update =
+                    update_group::for_followers(conn, &group, parent.as_deref(), &settings)?;
+                if let Some(update) = &update {
+                    update.enqueue(conn)?;
+                }
+                Ok((view(conn, org)?, update.is_some()))
             })
         })
-        .await
+        .await?;
+    if queued {
+        send::wake();
+    }
+    Ok(view)
 }
 
 /// Gives an account a role in an organisation; giving it twice is harmless.
@@ -487,7 +504,7 @@ pub async fn add_member(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 let org = local_org(conn, &slug)?;
                 if !can_manage(conn, &caller, org.id)? {
                     return Err(AppError::forbidden(
@@ -521,7 +538,7 @@ pub async fn remove_member(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 let org = local_org(conn, &slug)?;
                 if !can_manage(conn, &caller, org.id)? {
                     return Err(AppError::forbidden(

@@ -2,19 +2,18 @@
 //! only writes (and is safe to run twice). Grouped by verb family.
 
 pub mod following;
+pub mod updating;
 
 use activitypub_federation::config::Data;
 use url::Url;
 
-use crate::{AppState, error::AppError, federation::FederationError};
+use crate::{AppState, config::Settings, error::AppError, federation::FederationError};
 
 /// A fresh id for an activity we emit: `https://domain/activities/<kind>/<uuid>`.
-pub fn new_activity_id(data: &Data<AppState>, kind: &str) -> Result<Url, FederationError> {
+pub fn new_activity_id(settings: &Settings, kind: &str) -> Result<Url, FederationError> {
     let random: u128 = rand::random();
     Ok(Url::parse(
-        &data
-            .settings
-            .url(&format!("/activities/{kind}/{random:032x}")),
+        &settings.url(&format!("/activities/{kind}/{random:032x}")),
     )?)
 }
 
@@ -29,12 +28,11 @@ pub async fn apply_once<F>(
 where
     F: FnOnce(&mut crate::db::DbConn) -> Result<(), AppError> + Send + 'static,
 {
-    use diesel::Connection;
     let id = activity_id.to_string();
     Ok(data
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::transaction(conn, |conn| {
                 if !crate::db::received::record(conn, &id)? {
                     return Ok(false);
                 }

@@ -15,8 +15,9 @@ use url::Url;
 use super::{escape_html, plain_text, to_utc};
 use crate::{
     AppState,
+    config::Settings,
     db::{
-        self,
+        self, DbConn,
         organisations::{self, NewOrganisation, Organisation},
     },
     error::AppError,
@@ -95,48 +96,7 @@ impl Object for ApubGroup {
             ),
             None => None,
         };
-        let this = ApubGroup::new(org)?;
-        let address = (this.address.is_some() || this.postal_code.is_some() || this.city.is_some())
-            .then(|| Address {
-                kind: "vcard:Address".into(),
-                street_address: this.address.clone(),
-                postal_code: this.postal_code.clone(),
-                locality: this.city.clone(),
-            });
-        let attachment = [
-            contact("phone", &this.phone),
-            contact("email", &this.email),
-            contact("website", &this.website),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        Ok(Group {
-            kind: GroupType::Group,
-            id: this.id().clone(),
-            preferred_username: this.slug.clone(),
-            name: this.name.clone(),
-            summary: (!this.description.is_empty())
-                .then(|| format!("<p>{}</p>", escape_html(&this.description))),
-            url: Some(this.id().clone()),
-            inbox: this.url("/inbox")?,
-            outbox: Some(this.url("/outbox")?),
-            followers: Some(this.url("/followers")?),
-            following: Some(this.url("/following")?),
-            endpoints: Some(Endpoints {
-                shared_inbox: Url::parse(&data.settings.url("/inbox"))?,
-            }),
-            public_key: this.public_key(),
-            manually_approves_followers: this.approve_followers,
-            discoverable: Some(true),
-            published: Some(to_utc(this.created_at)),
-            updated: Some(to_utc(this.updated_at)),
-            org_kind: Some(this.kind.clone()),
-            uai: this.uai.clone(),
-            parent: parent.map(|p| Url::parse(&p)).transpose()?,
-            address,
-            attachment,
-        })
+        ApubGroup::new(org)?.document(parent.as_deref(), &data.settings)
     }
 
     async fn verify(
@@ -150,81 +110,126 @@ impl Object for ApubGroup {
     }
 
     async fn from_json(json: Group, data: &Data<AppState>) -> Result<Self, FederationError> {
-        let domain = url_domain(&json.id)
-            .ok_or_else(|| FederationError::Invalid("group id has no host".into()))?;
-        crate::model::validate_handle("preferredUsername", &json.preferred_username)
-            .map_err(FederationError::Invalid)?;
-        let kind = json
-            .org_kind
-            .as_deref()
-            .and_then(|k| k.parse::<OrgKind>().ok())
-            .unwrap_or(OrgKind::Other);
-        let contact_value = |name: &str| {
-            json.attachment
-                .iter()
-                .find(|p| p.name.eq_ignore_ascii_case(name))
-                .map(|p| plain_text(&p.value, 500))
-        };
-        let (phone, email, website) = (
-            contact_value("phone"),
-            contact_value("email"),
-            contact_value("website"),
-        );
-        let uai = json
-            .uai
-            .as_deref()
-            .and_then(|u| crate::model::normalize_uai(u).ok());
-        let name = plain_text(&json.name, 200);
-        let description = json
-            .summary
-            .as_deref()
-            .map(|s| plain_text(s, 5000))
-            .unwrap_or_default();
-        let address = json.address.clone().unwrap_or_default();
-        let shared_inbox = json.endpoints.as_ref().map(|e| e.shared_inbox.to_string());
-        let now = db::now();
-        let (id, inbox, public_key) = (
-            json.id.to_string(),
-            json.inbox.to_string(),
-            json.public_key.public_key_pem.clone(),
-        );
-        let row = data
-            .db
-            .run(move |conn| {
-                let row = organisations::upsert_remote(
-                    conn,
-                    &NewOrganisation {
-                        slug: &json.preferred_username,
-                        domain: &domain,
-                        local: false,
-                        ap_id: &id,
-                        inbox_url: &inbox,
-                        shared_inbox_url: shared_inbox.as_deref(),
-                        kind: kind.as_str(),
-                        name: &name,
-                        uai: uai.as_deref(),
-                        parent_id: None,
-                        description: &description,
-                        address: address.street_address.as_deref(),
-                        postal_code: address.postal_code.as_deref(),
-                        city: address.locality.as_deref(),
-                        phone: phone.as_deref(),
-                        email: email.as_deref(),
-                        website: website.as_deref(),
-                        latitude: None,
-                        longitude: None,
-                        approve_followers: json.manually_approves_followers,
-                        created_at: now,
-                        updated_at: now,
-                        last_refreshed_at: now,
-                    },
-                )?;
-                organisations::set_public_key(conn, row.id, &public_key)?;
-                Ok::<_, AppError>(organisations::by_id(conn, row.id)?)
-            })
-            .await?;
+        let row = data.db.run(move |conn| store_remote(conn, &json)).await?;
         ApubGroup::new(row)
     }
+}
+
+impl ApubGroup {
+    /// The `Group` document of a local organisation (its key pair must
+    /// exist). Synchronous, so that an `Update` can be built inside the
+    /// transaction of the change.
+    pub fn document(
+        &self,
+        parent: Option<&str>,
+        settings: &Settings,
+    ) -> Result<Group, FederationError> {
+        let address = (self.address.is_some() || self.postal_code.is_some() || self.city.is_some())
+            .then(|| Address {
+                kind: "vcard:Address".into(),
+                street_address: self.address.clone(),
+                postal_code: self.postal_code.clone(),
+                locality: self.city.clone(),
+            });
+        let attachment = [
+            contact("phone", &self.phone),
+            contact("email", &self.email),
+            contact("website", &self.website),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        Ok(Group {
+            kind: GroupType::Group,
+            id: self.id().clone(),
+            preferred_username: self.slug.clone(),
+            name: self.name.clone(),
+            summary: (!self.description.is_empty())
+                .then(|| format!("<p>{}</p>", escape_html(&self.description))),
+            url: Some(self.id().clone()),
+            inbox: self.url("/inbox")?,
+            outbox: Some(self.url("/outbox")?),
+            followers: Some(self.url("/followers")?),
+            following: Some(self.url("/following")?),
+            endpoints: Some(Endpoints {
+                shared_inbox: Url::parse(&settings.url("/inbox"))?,
+            }),
+            public_key: self.public_key(),
+            manually_approves_followers: self.approve_followers,
+            discoverable: Some(true),
+            published: Some(to_utc(self.created_at)),
+            updated: Some(to_utc(self.updated_at)),
+            org_kind: Some(self.kind.clone()),
+            uai: self.uai.clone(),
+            parent: parent.map(Url::parse).transpose()?,
+            address,
+            attachment,
+        })
+    }
+}
+
+/// Stores (or refreshes) a remote organisation from its `Group` document,
+/// which the caller verified. HTML becomes plain text; an unknown kind
+/// becomes `other`; a malformed UAI is dropped.
+pub fn store_remote(conn: &mut DbConn, json: &Group) -> Result<Organisation, AppError> {
+    let domain = url_domain(&json.id).ok_or_else(|| AppError::invalid("group id has no host"))?;
+    crate::model::validate_handle("preferredUsername", &json.preferred_username)
+        .map_err(AppError::invalid)?;
+    let kind = json
+        .org_kind
+        .as_deref()
+        .and_then(|k| k.parse::<OrgKind>().ok())
+        .unwrap_or(OrgKind::Other);
+    let contact_value = |name: &str| {
+        json.attachment
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .map(|p| plain_text(&p.value, 500))
+    };
+    let uai = json
+        .uai
+        .as_deref()
+        .and_then(|u| crate::model::normalize_uai(u).ok());
+    let name = plain_text(&json.name, 200);
+    let description = json
+        .summary
+        .as_deref()
+        .map(|s| plain_text(s, 5000))
+        .unwrap_or_default();
+    let address = json.address.clone().unwrap_or_default();
+    let shared_inbox = json.endpoints.as_ref().map(|e| e.shared_inbox.to_string());
+    let now = db::now();
+    let (id, inbox) = (json.id.to_string(), json.inbox.to_string());
+    let row = organisations::upsert_remote(
+        conn,
+        &NewOrganisation {
+            slug: &json.preferred_username,
+            domain: &domain,
+            local: false,
+            ap_id: &id,
+            inbox_url: &inbox,
+            shared_inbox_url: shared_inbox.as_deref(),
+            kind: kind.as_str(),
+            name: &name,
+            uai: uai.as_deref(),
+            parent_id: None,
+            description: &description,
+            address: address.street_address.as_deref(),
+            postal_code: address.postal_code.as_deref(),
+            city: address.locality.as_deref(),
+            phone: contact_value("phone").as_deref(),
+            email: contact_value("email").as_deref(),
+            website: contact_value("website").as_deref(),
+            latitude: None,
+            longitude: None,
+            approve_followers: json.manually_approves_followers,
+            created_at: now,
+            updated_at: now,
+            last_refreshed_at: now,
+        },
+    )?;
+    organisations::set_public_key(conn, row.id, &json.public_key.public_key_pem)?;
+    Ok(organisations::by_id(conn, row.id)?)
 }
 
 impl Actor for ApubGroup {

@@ -3,6 +3,10 @@
 
 use std::{
     future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -31,6 +35,8 @@ pub struct Instance {
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
     workers: CancellationToken,
+    /// Milliseconds every inbox POST is held, to make deliveries slow.
+    pub inbox_delay_ms: Arc<AtomicU64>,
 }
 
 /// Binds first, so that the domain (with its port) is known before the
@@ -48,19 +54,47 @@ impl Instance {
         tweak: impl FnOnce(&mut Settings),
     ) -> Self {
         let app = TestApp::build(TestDb::new(), domain, tweak).await;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(server::run_router(app.router.clone(), listener, async {
-            let _ = stopped.await;
-        }));
-        let workers = CancellationToken::new();
-        delivery::spawn(app.federation.clone(), workers.clone());
-        Self {
+        let mut instance = Self {
             app,
             domain: domain.to_string(),
-            stop: Some(stop),
-            server: Some(server),
-            workers,
-        }
+            stop: None,
+            server: None,
+            workers: CancellationToken::new(),
+            inbox_delay_ms: Arc::new(AtomicU64::new(0)),
+        };
+        instance.serve(listener);
+        instance
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        let delay = self.inbox_delay_ms.clone();
+        let router = self.app.router.clone().layer(axum::middleware::from_fn(
+            move |request: axum::extract::Request, next: axum::middleware::Next| {
+                let delay = delay.load(Ordering::Relaxed);
+                async move {
+                    if delay > 0 && request.uri().path().ends_with("inbox") {
+                        tokio::time::sleep(Duration::from_millis(delay)).await;
+                    }
+                    next.run(request).await
+                }
+            },
+        ));
+        let (stop, stopped) = oneshot::channel::<()>();
+        self.server = Some(tokio::spawn(server::run_router(router, listener, async {
+            let _ = stopped.await;
+        })));
+        self.stop = Some(stop);
+        self.workers = CancellationToken::new();
+        delivery::spawn(self.app.federation.clone(), self.workers.clone());
+    }
+
+    /// Starts again on the same port and data, after [`Instance::stop`].
+    pub async fn restart(&mut self) {
+        let port = self.domain.rsplit(':').next().expect("port");
+        let listener = TcpListener::bind(format!("127.0.0.1:{port}"))
+            .await
+            .expect("rebind the same port");
+        self.serve(listener);
     }
 
     /// Starts instances that allow the listed others (by index).

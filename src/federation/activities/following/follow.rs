@@ -51,7 +51,9 @@ impl Activity for Follow {
 
     async fn receive(self, data: &Data<AppState>) -> Result<(), FederationError> {
         let follower = self.actor.dereference(data).await?;
-        let target = self.object.dereference(data).await?;
+        // The group signs its Accept and, later, the Updates its followers
+        // get: it needs its key pair from now on.
+        let target = with_keys(self.object.dereference(data).await?, data).await?;
         let pending = match &target {
             SomeActor::Group(g) => g.approve_followers,
             SomeActor::Instance(_) if matches!(follower, SomeActor::Instance(_)) => {
@@ -111,22 +113,22 @@ pub fn answer(
     let (actor, to) = (target.id().clone().into(), vec![follower.id().clone()]);
     if accepted {
         let accept = Accept {
-            id: new_activity_id(data, "accept")?,
+            id: new_activity_id(&data.settings, "accept")?,
             kind: AcceptType::Accept,
             actor,
             to,
             object: follow.clone(),
         };
-        Outgoing::new(accept, inboxes, data)
+        Outgoing::new(accept, inboxes, &data.settings)
     } else {
         let reject = Reject {
-            id: new_activity_id(data, "reject")?,
+            id: new_activity_id(&data.settings, "reject")?,
             kind: RejectType::Reject,
             actor,
             to,
             object: follow.clone(),
         };
-        Outgoing::new(reject, inboxes, data)
+        Outgoing::new(reject, inboxes, &data.settings)
     }
 }
 

@@ -1,3 +1,4 @@
 //! Activities, grouped by verb family.
 
 pub mod following;
+pub mod updating;

@@ -1,0 +1,3 @@
+//! Profile updates: `Update(Group)`.
+
+pub mod update_group;

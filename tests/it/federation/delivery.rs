@@ -1,0 +1,474 @@
+//! Durable delivery: peers that are down, fail, or a sender that crashes;
+//! nothing is lost, nothing takes effect twice, order holds per domain.
+
+use std::{
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex, atomic::Ordering},
+};
+
+use axum::{Json, Router, http::StatusCode, routing::get};
+use diesel::prelude::*;
+use preau::db::schema::{outbox, received_activities};
+use rsa::{RsaPrivateKey, RsaPublicKey, pkcs8::EncodePublicKey};
+use serde_json::{Value, json};
+
+use super::instances::{Instance, SignedPost, Signer, eventually, listener};
+
+/// A remote server we control: one actor, an inbox that records what it
+/// gets, or answers 500 forever.
+struct FakePeer {
+    domain: String,
+    actor: String,
+    signer: Signer,
+    received: Arc<Mutex<Vec<Value>>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl FakePeer {
+    async fn start(failing: bool) -> Self {
+        let (listener, domain) = listener().await;
+        let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("key");
+        let pem = RsaPublicKey::from(&key)
+            .to_public_key_pem(rsa::pkcs8::LineEnding::LF)
+            .expect("pem");
+        let actor = format!("http://{domain}/users/peer");
+        let document = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "type": "Person",
+            "id": actor,
+            "preferredUsername": "peer",
+            "inbox": format!("http://{domain}/inbox"),
+            "publicKey": {"id": format!("{actor}#main-key"), "owner": actor, "publicKeyPem": pem},
+        });
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let store = received.clone();
+        let app = Router::new()
+            .route(
+                "/users/peer",
+                get(move || {
+                    let document = document.clone();
+                    async move {
+                        (
+                            [("content-type", "application/activity+json")],
+                            document.to_string(),
+                        )
+                    }
+                }),
+            )
+            .route(
+                "/inbox",
+                axum::routing::post(move |Json(activity): Json<Value>| {
+                    let store = store.clone();
+                    async move {
+                        if failing {
+                            return StatusCode::INTERNAL_SERVER_ERROR;
+                        }
+                        store.lock().expect("lock").push(activity);
+                        StatusCode::ACCEPTED
+                    }
+                }),
+            );
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            signer: Signer {
+                key_id: format!("{actor}#main-key"),
+                key,
+            },
+            domain,
+            actor,
+            received,
+            server,
+        }
+    }
+
+    /// Follows a group on an instance that allows this peer.
+    async fn follow(&self, instance: &Instance, group: &str) {
+        let follow = json!({
+            "id": format!("http://{}/activities/follow/{}", self.domain, rand::random::<u32>()),
+            "type": "Follow",
+            "actor": self.actor,
+            "object": group,
+        });
+        let status = SignedPost::new(instance.url("/inbox"), &follow)
+            .send(&self.signer)
+            .await;
+        assert_eq!(status, reqwest::StatusCode::ACCEPTED);
+    }
+
+    fn updates(&self) -> Vec<String> {
+        self.received
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|a| a["type"] == "Update")
+            .filter_map(|a| a["id"].as_str().map(str::to_string))
+            .collect()
+    }
+}
+
+impl Drop for FakePeer {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Makes `count` profile changes of a group, each one an `Update` for its
+/// followers; returns nothing, the outbox holds them.
+async fn publish(instance: &Instance, admin: &str, slug: &str, count: usize) {
+    for i in 0..count {
+        let reply = instance
+            .app
+            .patch(
+                &format!("/api/v1/organisations/{slug}"),
+                admin,
+                json!({"description": format!("version {i}")}),
+            )
+            .await;
+        assert_eq!(reply.status, axum::http::StatusCode::OK, "{}", reply.body);
+    }
+}
+
+/// Activity ids waiting in an instance's outbox for a domain, oldest first.
+async fn queued_for(instance: &Instance, domain: &str) -> Vec<String> {
+    let domain = domain.to_string();
+    instance
+        .app
+        .state
+        .db
+        .run(move |conn| {
+            Ok::<_, preau::AppError>(
+                outbox::table
+                    .filter(outbox::domain.eq(domain))
+                    .order(outbox::id.asc())
+                    .select(outbox::activity_id)
+                    .load::<String>(conn)?,
+            )
+        })
+        .await
+        .expect("outbox")
+}
+
+/// Update ids an instance processed, in the order it processed them.
+async fn processed_updates(instance: &Instance) -> Vec<String> {
+    instance
+        .app
+        .state
+        .db
+        .run(|conn| {
+            Ok::<_, preau::AppError>(
+                received_activities::table
+                    .filter(received_activities::ap_id.like("%/activities/update/%"))
+                    .order(received_activities::received_at.asc())
+                    .select(received_activities::ap_id)
+                    .load::<String>(conn)?,
+            )
+        })
+        .await
+        .expect("received")
+}
+
+#[tokio::test]
+async fn a_peer_that_was_down_receives_everything_once_and_in_order() {
+    let mut instances = Instance::several(&[&[1], &[0]]).await;
+    let admin = instances[0].admin_token().await;
+    let group = instances[0].org("ecole-a", false).await;
+    let (token, person) = instances[1].person("ien.b").await;
+    let target = format!("ecole-a@{}", instances[0].domain);
+    let reply = instances[1]
+        .app
+        .post("/api/v1/follows", &token, json!({"target": target}))
+        .await;
+    assert_eq!(reply.status, axum::http::StatusCode::ACCEPTED);
+    eventually("the follow is accepted", || async {
+        instances[1].follow_state(&person, &group).await == Some(true)
+    })
+    .await;
+
+    instances[1].stop().await;
+    let b_domain = instances[1].domain.clone();
+    publish(&instances[0], &admin, "ecole-a", 50).await;
+    let a = &instances[0];
+    eventually("A has tried B and backed off", || async {
+        let domain = b_domain.clone();
+        let lane = a
+            .app
+            .state
+            .db
+            .run(move |conn| Ok::<_, preau::AppError>(preau::db::outbox::lane(conn, &domain)?))
+            .await
+            .expect("lane");
+        lane.is_some_and(|l| l.failures >= 2 && l.last_error.is_some())
+    })
+    .await;
+    let expected = queued_for(&instances[0], &b_domain).await;
+    assert_eq!(expected.len(), 50, "all 50 wait in the outbox");
+
+    instances[1].restart().await;
+    let b = &instances[1];
+    eventually("B processed the 50 updates", || async {
+        processed_updates(b).await.len() == 50
+    })
+    .await;
+    assert_eq!(processed_updates(b).await, expected, "once each, in order");
+    let a = &instances[0];
+    eventually("A's outbox is empty", || async {
+        queued_for(a, &b_domain).await.is_empty()
+    })
+    .await;
+    // B's copy of the group is the last version.
+    let description = b
+        .app
+        .state
+        .db
+        .run(move |conn| {
+            use preau::db::schema::organisations::dsl;
+            Ok::<_, preau::AppError>(
+                dsl::organisations
+                    .filter(dsl::ap_id.eq(group))
+                    .select(dsl::description)
+                    .first::<String>(conn)?,
+            )
+        })
+        .await
+        .expect("copy");
+    assert_eq!(description, "version 49");
+}
+
+#[tokio::test]
+async fn a_peer_that_fails_forever_is_backed_off_and_delays_no_one() {
+    let instances = Instance::several(&[&[]]).await;
+    let a = &instances[0];
+    let failing = FakePeer::start(true).await;
+    let healthy = FakePeer::start(false).await;
+    let admin = a.admin_token().await;
+    for peer in [&failing, &healthy] {
+        let allowed = a
+            .app
+            .post(
+                "/api/v1/admin/federation/domains",
+                &admin,
+                json!({"domain": peer.domain, "policy": "allow"}),
+            )
+            .await;
+        assert_eq!(allowed.status, axum::http::StatusCode::NO_CONTENT);
+    }
+    let group = a.org("ecole-a", false).await;
+    failing.follow(a, &group).await;
+    healthy.follow(a, &group).await;
+
+    publish(a, &admin, "ecole-a", 10).await;
+    eventually("the healthy peer got all 10 updates", || async {
+        healthy.updates().len() == 10
+    })
+    .await;
+    let failing_domain = failing.domain.clone();
+    let lane = a
+        .app
+        .state
+        .db
+        .run(move |conn| Ok::<_, preau::AppError>(preau::db::outbox::lane(conn, &failing_domain)?))
+        .await
+        .expect("lane")
+        .expect("a lane for the failing peer");
+    assert!(lane.failures >= 1, "{lane:?}");
+    assert!(
+        lane.last_error.as_deref().unwrap_or("").contains("500"),
+        "{lane:?}"
+    );
+    assert!(lane.next_attempt_at > preau::db::now() - chrono::TimeDelta::seconds(1));
+    assert_eq!(
+        queued_for(a, &failing.domain).await.len(),
+        11,
+        "the Accept and the 10 updates wait, in order"
+    );
+
+    // Admins see it in the metrics and the status.
+    let metrics = reqwest::get(a.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains(&format!(
+            "preau_outbox_pending{{domain=\"{}\"}} 11",
+            failing.domain
+        )),
+        "{metrics}"
+    );
+    assert!(metrics.contains("preau_delivery_failures_total"));
+    let status = a
+        .app
+        .get("/api/v1/admin/federation/deliveries", Some(&admin))
+        .await;
+    assert_eq!(status.status, axum::http::StatusCode::OK, "{}", status.body);
+    let lanes = status.body.as_array().expect("lanes");
+    let entry = lanes
+        .iter()
+        .find(|l| l["domain"] == failing.domain)
+        .expect("failing lane listed");
+    assert_eq!(entry["pending"], 11);
+    assert_eq!(entry["dead"], false);
+    assert!(entry["last_error"].as_str().expect("error").contains("500"));
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_preau");
+
+/// `preau` as a separate process on an instance's data, for crash tests.
+fn preau_process(dir: &std::path::Path, db_url: &str, domain: &str, allow: &str) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PREAU_DATABASE_URL", db_url)
+        .env("PREAU_DATA_DIR", dir.join("data"))
+        .env("PREAU_DOMAIN", domain)
+        .env("PREAU_BIND", domain.replace("localhost", "127.0.0.1"))
+        .env("PREAU_FEDERATION_DEBUG", "true")
+        .env("PREAU_FEDERATION_ALLOWLIST", allow)
+        .env("PREAU_DELIVERY_RETRY_BASE_SECS", "0.1")
+        .env("PREAU_DELIVERY_RETRY_MAX_SECS", "0.5")
+        .env("PREAU_DELIVERY_POLL_INTERVAL_MS", "50")
+        .env("PREAU_DELIVERY_LEASE_SECS", "2")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+fn run_ok(mut command: Command, stdin: &str) -> String {
+    use std::io::Write;
+    command.stdin(Stdio::piped()).stdout(Stdio::piped());
+    let mut child = command.spawn().expect("run preau");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "preau failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn wait_ready(domain: &str) {
+    let url = format!("http://{domain}/readyz");
+    eventually("the child instance is ready", || async {
+        reqwest::get(&url)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_sender_killed_while_delivering_loses_nothing_after_restart() {
+    // A runs as a real process; B (in this process) follows its group.
+    let (a_listener, a_domain) = listener().await;
+    drop(a_listener);
+    let (b_listener, b_domain) = listener().await;
+    let a_domain_for = a_domain.clone();
+    let b = Instance::start(b_listener, &b_domain, move |s| {
+        s.federation.allowlist = vec![a_domain_for];
+    })
+    .await;
+    let a_db = crate::harness::TestDb::new();
+    let dir = a_db.dir.path().to_path_buf();
+    let proc = |args: &[&str]| {
+        let mut c = preau_process(&dir, &a_db.url, &a_domain, &b_domain);
+        c.args(args);
+        c
+    };
+    run_ok(
+        proc(&["admin", "create-admin", "--username", "admin"]),
+        "a long enough password\n",
+    );
+    let admin = run_ok(proc(&["admin", "token", "--username", "admin"]), "");
+    run_ok(
+        proc(&[
+            "admin",
+            "create-org",
+            "--slug",
+            "ecole-a",
+            "--name",
+            "École A",
+            "--kind",
+            "ecole",
+        ]),
+        "",
+    );
+    let mut a = Killed(proc(&["serve"]).spawn().expect("start A"));
+    wait_ready(&a_domain).await;
+
+    let (token, person) = b.person("ien.b").await;
+    let group = format!("http://{a_domain}/orgs/ecole-a");
+    let reply = b
+        .app
+        .post(
+            "/api/v1/follows",
+            &token,
+            json!({"target": format!("ecole-a@{a_domain}")}),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        axum::http::StatusCode::ACCEPTED,
+        "{}",
+        reply.body
+    );
+    eventually("the follow is accepted", || async {
+        b.follow_state(&person, &group).await == Some(true)
+    })
+    .await;
+
+    // B's inbox is slow, so that A is still delivering when it is killed.
+    b.inbox_delay_ms.store(15, Ordering::Relaxed);
+    let client = reqwest::Client::new();
+    for i in 0..200 {
+        let status = client
+            .patch(format!("http://{a_domain}/api/v1/organisations/ecole-a"))
+            .bearer_auth(&admin)
+            .json(&json!({"description": format!("version {i}")}))
+            .send()
+            .await
+            .expect("patch")
+            .status();
+        assert_eq!(status, reqwest::StatusCode::OK);
+    }
+    eventually("B has received some updates", || async {
+        processed_updates(&b).await.len() >= 20
+    })
+    .await;
+    a.0.kill().expect("SIGKILL");
+    a.0.wait().expect("reaped");
+    let at_kill = processed_updates(&b).await.len();
+    assert!(
+        at_kill < 200,
+        "A was killed mid-delivery ({at_kill} delivered)"
+    );
+
+    b.inbox_delay_ms.store(0, Ordering::Relaxed);
+    let _restarted = Killed(proc(&["serve"]).spawn().expect("restart A"));
+    wait_ready(&a_domain).await;
+    let b_ref = &b;
+    eventually("B has all 200 updates", || async {
+        processed_updates(b_ref).await.len() == 200
+    })
+    .await;
+    let ids = processed_updates(&b).await;
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 200, "each update took effect once");
+}
