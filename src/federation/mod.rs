@@ -61,6 +61,9 @@ pub async fn config(state: AppState) -> Result<FederationConfig<AppState>, Feder
         .http_fetch_limit(settings.limits.fetch_limit)
         .request_timeout(timeout)
         .url_verifier(Box::new(policy::PolicyVerifier { state }))
+        // Sign `date` rather than `(created)`/`(expires)`: Mastodon, Pleroma
+        // and bovine all verify that form, not all verify the newer one.
+        .http_signature_compat(true)
         .signed_fetch_actor(&instance)
         .build()
         .await

@@ -472,3 +472,94 @@ async fn a_sender_killed_while_delivering_loses_nothing_after_restart() {
     unique.dedup();
     assert_eq!(unique.len(), 200, "each update took effect once");
 }
+
+#[tokio::test]
+async fn two_processes_on_one_postgresql_database_share_the_work_without_duplicates() {
+    let db = crate::harness::TestDb::new();
+    if !db.is_postgres() {
+        eprintln!("skipped on SQLite: several processes share one database on PostgreSQL only");
+        return;
+    }
+    let sink = FakePeer::start(false).await;
+    let (first, domain) = listener().await;
+    let (second, second_addr) = listener().await;
+    drop((first, second));
+    let dir = db.dir.path().to_path_buf();
+    let proc = |bind: &str, args: &[&str]| {
+        let mut c = preau_process(&dir, &db.url, &domain, &sink.domain);
+        c.env("PREAU_BIND", bind.replace("localhost", "127.0.0.1"));
+        c.args(args);
+        c
+    };
+    run_ok(
+        proc(&domain, &["admin", "create-admin", "--username", "admin"]),
+        "a long enough password\n",
+    );
+    let admin = run_ok(
+        proc(&domain, &["admin", "token", "--username", "admin"]),
+        "",
+    );
+    run_ok(
+        proc(
+            &domain,
+            &[
+                "admin",
+                "create-org",
+                "--slug",
+                "ecole-a",
+                "--name",
+                "École A",
+                "--kind",
+                "ecole",
+            ],
+        ),
+        "",
+    );
+    let _one = Killed(proc(&domain, &["serve"]).spawn().expect("first process"));
+    let _two = Killed(
+        proc(&second_addr, &["serve"])
+            .spawn()
+            .expect("second process"),
+    );
+    wait_ready(&domain).await;
+    wait_ready(&second_addr).await;
+
+    let group = format!("http://{domain}/orgs/ecole-a");
+    let follow = json!({
+        "id": format!("http://{}/activities/follow/1", sink.domain),
+        "type": "Follow",
+        "actor": sink.actor,
+        "object": group,
+    });
+    let status = SignedPost::new(format!("http://{domain}/inbox"), &follow)
+        .send(&sink.signer)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::ACCEPTED);
+
+    // 1,000 changes, half through each process, as a load balancer would.
+    let client = reqwest::Client::new();
+    for i in 0..1000 {
+        let base = if i % 2 == 0 { &domain } else { &second_addr };
+        let status = client
+            .patch(format!("http://{base}/api/v1/organisations/ecole-a"))
+            .bearer_auth(&admin)
+            .json(&json!({"description": format!("version {i}")}))
+            .send()
+            .await
+            .expect("patch")
+            .status();
+        assert_eq!(status, reqwest::StatusCode::OK);
+    }
+    let sink_ref = &sink;
+    eventually("the sink received 1,000 updates", || async {
+        sink_ref.updates().len() >= 1000
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let ids = sink.updates();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 1000, "nothing lost");
+    assert_eq!(ids.len(), 1000, "nothing sent twice");
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Interoperability check run by .ci/run: starts a real `preau serve` on a
+# fresh SQLite directory, creates a group, and lets the third-party peer
+# (bovine, tests/interop/peer.py) resolve it by WebFinger, follow it with a
+# signed request, and verify Préau's signed Accept and signed fetches.
+#
+#   tests/interop/check.sh [PATH/TO/preau]     (default: target/debug/preau)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+bin="${1:-$root/target/debug/preau}"
+[ -x "$bin" ] || { echo "interop: build preau first ($bin missing)" >&2; exit 1; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+peer_port=$(free_port)
+work=$(mktemp -d)
+preau_pid=""
+cleanup() {
+    if [ -n "$preau_pid" ]; then kill "$preau_pid" 2>/dev/null || true; wait "$preau_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+export PREAU_DATA_DIR="$work/data"
+export PREAU_DOMAIN="localhost:$port"
+export PREAU_BIND="127.0.0.1:$port"
+export PREAU_FEDERATION_DEBUG=true
+export PREAU_FEDERATION_ALLOWLIST="localhost:$peer_port"
+export PREAU_DELIVERY_POLL_INTERVAL_MS=100
+cd "$work"
+
+"$bin" admin create-org --slug ecole-interop --name "École interop" --kind ecole >/dev/null
+"$bin" serve 2>"$work/preau.log" &
+preau_pid=$!
+for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+
+if ! "$here/run.sh" --preau "http://localhost:$port" --group ecole-interop --port "$peer_port" \
+        --require-signed-fetch; then
+    echo "--- preau log ---" >&2
+    tail -n 40 "$work/preau.log" >&2
+    exit 1
+fi
