@@ -57,24 +57,41 @@ pub struct NewDelivery<'a> {
 /// back-off.
 pub fn enqueue(conn: &mut DbConn, deliveries: &[NewDelivery<'_>]) -> QueryResult<()> {
     let now = super::now();
-    for d in deliveries {
+    // Multi-row statements: one activity for a thousand followers is a
+    // handful of statements, not two thousand.
+    for chunk in deliveries.chunks(500) {
+        let mut domains: Vec<&str> = chunk.iter().map(|d| d.domain).collect();
+        domains.sort_unstable();
+        domains.dedup();
+        let lanes: Vec<_> = domains
+            .iter()
+            .map(|d| {
+                (
+                    delivery_domains::domain.eq(*d),
+                    delivery_domains::next_attempt_at.eq(now),
+                )
+            })
+            .collect();
         crate::per_backend!(conn, |c| diesel::insert_into(delivery_domains::table)
-            .values((
-                delivery_domains::domain.eq(d.domain),
-                delivery_domains::next_attempt_at.eq(now),
-            ))
+            .values(&lanes)
             .on_conflict_do_nothing()
             .execute(c))?;
-        diesel::insert_into(outbox::table)
-            .values((
-                outbox::activity_id.eq(d.activity_id),
-                outbox::actor_ap_id.eq(d.actor_ap_id),
-                outbox::inbox_url.eq(d.inbox_url),
-                outbox::domain.eq(d.domain),
-                outbox::payload.eq(d.payload),
-                outbox::created_at.eq(now),
-            ))
-            .execute(conn)?;
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|d| {
+                (
+                    outbox::activity_id.eq(d.activity_id),
+                    outbox::actor_ap_id.eq(d.actor_ap_id),
+                    outbox::inbox_url.eq(d.inbox_url),
+                    outbox::domain.eq(d.domain),
+                    outbox::payload.eq(d.payload),
+                    outbox::created_at.eq(now),
+                )
+            })
+            .collect();
+        crate::per_backend!(conn, |c| diesel::insert_into(outbox::table)
+            .values(&rows)
+            .execute(c))?;
     }
     Ok(())
 }

@@ -71,8 +71,17 @@ impl GuardedResolver {
         &self,
         host: &str,
     ) -> Result<Vec<SocketAddr>, Box<dyn std::error::Error + Send + Sync>> {
-        let host = host.trim_end_matches('.');
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, 0)).await?.collect();
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        // RFC 6761 §6.3: every `*.localhost` name is the loopback address,
+        // whatever DNS says. (Outside debug it is then refused below.)
+        let addrs: Vec<SocketAddr> = if host == "localhost" || host.ends_with(".localhost") {
+            vec![
+                SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+                SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+            ]
+        } else {
+            tokio::net::lookup_host((host.as_str(), 0)).await?.collect()
+        };
         if self.allow_private {
             return Ok(addrs);
         }
@@ -179,6 +188,13 @@ mod tests {
             .expect_err("localhost is loopback");
         assert!(err.to_string().contains("no public address"), "{err}");
         assert!(guarded.resolve_checked("localhost.").await.is_err());
+        assert!(guarded.resolve_checked("evil.localhost").await.is_err());
+        let debug = GuardedResolver::new(true);
+        let addrs = debug
+            .resolve_checked("school7.localhost")
+            .await
+            .expect("*.localhost is loopback");
+        assert!(addrs.iter().all(|a| a.ip().is_loopback()));
         assert!(
             GuardedResolver::new(true)
                 .resolve_checked("localhost")

@@ -314,6 +314,54 @@ async fn a_peer_that_fails_forever_is_backed_off_and_delays_no_one() {
     assert!(entry["last_error"].as_str().expect("error").contains("500"));
 }
 
+#[tokio::test]
+async fn an_activity_undeliverable_past_the_retry_window_is_given_up_and_reported() {
+    let (listener, domain) = listener().await;
+    let a = Instance::start(listener, &domain, |s| {
+        s.federation.mode = preau::config::FederationMode::Open;
+        // A two-second window stands for the fourteen days.
+        s.delivery.give_up_after_days = 2.0 / 86_400.0;
+    })
+    .await;
+    let failing = FakePeer::start(true).await;
+    let group = a.org("ecole-a", false).await;
+    failing.follow(&a, &group).await;
+    let admin = a.admin_token().await;
+    publish(&a, &admin, "ecole-a", 3).await;
+    let lanes = || async {
+        a.app
+            .get("/api/v1/admin/federation/deliveries", Some(&admin))
+            .await
+            .body
+    };
+    eventually("the activities are given up", || async {
+        let body = lanes().await;
+        body[0]["given_up"] == 4 && body[0]["pending"] == 0
+    })
+    .await;
+    let body = lanes().await;
+    assert_eq!(body[0]["domain"], failing.domain);
+    assert!(
+        body[0]["last_error"]
+            .as_str()
+            .expect("error")
+            .contains("500")
+    );
+    let metrics = reqwest::get(a.url("/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains(&format!(
+            "preau_outbox_given_up{{domain=\"{}\"}} 4",
+            failing.domain
+        )),
+        "{metrics}"
+    );
+}
+
 const BIN: &str = env!("CARGO_BIN_EXE_preau");
 
 /// `preau` as a separate process on an instance's data, for crash tests.
