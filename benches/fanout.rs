@@ -116,18 +116,7 @@ async fn main() {
             slug: "dsden".into(),
             name: "DSDEN".into(),
             kind: "department".into(),
-            uai: None,
-            parent: None,
-            description: None,
-            address: None,
-            postal_code: None,
-            city: None,
-            phone: None,
-            email: None,
-            website: None,
-            latitude: None,
-            longitude: None,
-            approve_followers: false,
+            ..Default::default()
         },
     )
     .await

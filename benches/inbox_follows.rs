@@ -141,18 +141,8 @@ async fn main() {
             slug: "bench-ecole".into(),
             name: "École du banc d'essai".into(),
             kind: "ecole".into(),
-            uai: None,
-            parent: None,
-            description: None,
-            address: None,
-            postal_code: None,
-            city: None,
-            phone: None,
-            email: None,
-            website: None,
-            latitude: None,
-            longitude: None,
             approve_followers: true,
+            ..Default::default()
         },
     )
     .await

@@ -244,16 +244,7 @@ async fn admin(state: &AppState, command: AdminCommand) -> Result<(), CliError> 
                     kind,
                     uai,
                     parent,
-                    description: None,
-                    address: None,
-                    postal_code: None,
-                    city: None,
-                    phone: None,
-                    email: None,
-                    website: None,
-                    latitude: None,
-                    longitude: None,
-                    approve_followers: false,
+                    ..Default::default()
                 },
             )
             .await?;

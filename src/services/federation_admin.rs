@@ -5,7 +5,7 @@
 use activitypub_federation::{
     config::Data,
     fetch::object_id::ObjectId,
-    kinds::activity::{AcceptType, FollowType, RejectType},
+    kinds::activity::FollowType,
     traits::{Actor, Object},
 };
 use serde::{Deserialize, Serialize};
@@ -19,10 +19,10 @@ use crate::{
     error::{AppError, AppResult},
     federation::{
         FederationError,
-        activities::new_activity_id,
+        activities::{following::follow::answer, new_activity_id},
         objects::{actor::SomeActor, instance::ApubInstance},
         policy::{self, normalize_domain, url_domain},
-        protocol::activities::following::{Accept, Follow, Reject},
+        protocol::activities::following::Follow,
         send::{self, Outgoing},
     },
 };
@@ -287,71 +287,56 @@ fn original_follow(row: &follows::Follow, ours: &ApubInstance) -> AppResult<Foll
 
 /// Accepts a peering request: the domain is allowed and gets an `Accept`.
 pub async fn accept_peering(data: &Data<AppState>, caller: &Caller, domain: &str) -> AppResult<()> {
-    require_admin(caller)?;
-    let domain = parse_domain(domain)?;
-    let (row, peer) = pending_request(data, &domain).await?;
-    let ours = ApubInstance::local(data).await.map_err(fed)?;
-    let follow = original_follow(&row, &ours)?;
-    set_domain(
-        data,
-        caller,
-        DomainRule {
-            domain: domain.clone(),
-            policy: "allow".into(),
-            note: "peering accepted".into(),
-        },
-    )
-    .await?;
-    let accept = Accept {
-        id: new_activity_id(&data.settings, "accept").map_err(fed)?,
-        kind: AcceptType::Accept,
-        actor: ours.id().clone().into(),
-        to: vec![peer.id().clone()],
-        object: follow,
-    };
-    let outgoing =
-        Outgoing::new(accept, vec![peer.shared_inbox_or_inbox()], &data.settings).map_err(fed)?;
-    let (f, t) = (row.follower_ap_id.clone(), row.target_ap_id.clone());
-    data.db
-        .run(move |conn| {
-            crate::db::transaction(conn, |conn| {
-                follows::set_accepted(conn, &f, &t)?;
-                outgoing.enqueue(conn)
-            })
-        })
-        .await?;
-    send::wake();
-    tracing::warn!(%domain, "audit: peering accepted");
-    Ok(())
+    decide_peering(data, caller, domain, true).await
 }
 
 /// Refuses a peering request: the sender gets a `Reject`.
 pub async fn reject_peering(data: &Data<AppState>, caller: &Caller, domain: &str) -> AppResult<()> {
+    decide_peering(data, caller, domain, false).await
+}
+
+async fn decide_peering(
+    data: &Data<AppState>,
+    caller: &Caller,
+    domain: &str,
+    accepted: bool,
+) -> AppResult<()> {
     require_admin(caller)?;
     let domain = parse_domain(domain)?;
     let (row, peer) = pending_request(data, &domain).await?;
     let ours = ApubInstance::local(data).await.map_err(fed)?;
     let follow = original_follow(&row, &ours)?;
-    let reject = Reject {
-        id: new_activity_id(&data.settings, "reject").map_err(fed)?,
-        kind: RejectType::Reject,
-        actor: ours.id().clone().into(),
-        to: vec![peer.id().clone()],
-        object: follow,
-    };
-    let outgoing =
-        Outgoing::new(reject, vec![peer.shared_inbox_or_inbox()], &data.settings).map_err(fed)?;
+    if accepted {
+        let rule = DomainRule {
+            domain: domain.clone(),
+            policy: "allow".into(),
+            note: "peering accepted".into(),
+        };
+        set_domain(data, caller, rule).await?;
+    }
+    let outgoing = answer(
+        &follow,
+        &SomeActor::Instance(Box::new(ours)),
+        &SomeActor::Instance(Box::new(peer)),
+        data,
+        accepted,
+    )
+    .map_err(fed)?;
     let (f, t) = (row.follower_ap_id.clone(), row.target_ap_id.clone());
     data.db
         .run(move |conn| {
             crate::db::transaction(conn, |conn| {
-                follows::remove(conn, &f, &t)?;
+                if accepted {
+                    follows::set_accepted(conn, &f, &t)?;
+                } else {
+                    follows::remove(conn, &f, &t)?;
+                }
                 outgoing.enqueue(conn)
             })
         })
         .await?;
     send::wake();
-    tracing::warn!(%domain, "audit: peering rejected");
+    tracing::warn!(%domain, accepted, "audit: peering request decided");
     Ok(())
 }
 

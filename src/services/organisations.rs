@@ -17,7 +17,7 @@ use crate::{
     services::pagination::PageRequest,
 };
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganisation {
     pub slug: String,

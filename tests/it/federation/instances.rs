@@ -134,18 +134,12 @@ impl Instance {
                 slug: slug.into(),
                 name: format!("École {slug}"),
                 kind: "ecole".into(),
-                uai: None,
-                parent: None,
                 description: Some("Une école <b>publique</b>".into()),
-                address: None,
                 postal_code: Some("44000".into()),
                 city: Some("Nantes".into()),
                 phone: Some("02 40 00 00 00".into()),
-                email: None,
-                website: None,
-                latitude: None,
-                longitude: None,
                 approve_followers,
+                ..Default::default()
             },
         )
         .await
