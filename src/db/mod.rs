@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod peers;
 pub mod received;
 pub mod tokens;
+pub mod tombstones;
 
 use std::time::Duration;
 

@@ -159,6 +159,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tombstones (ap_id) {
+        ap_id -> Text,
+        deleted_by -> Text,
+        deleted_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
@@ -174,5 +182,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     follows,
     received_activities,
     outbox,
-    delivery_domains
+    delivery_domains,
+    tombstones
 );

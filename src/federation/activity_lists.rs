@@ -14,6 +14,7 @@ use crate::{
     federation::{
         FederationError,
         protocol::activities::{
+            deletion::Delete,
             following::{Accept, Follow, Reject, UndoFollow},
             updating::UpdateGroup,
         },
@@ -21,7 +22,7 @@ use crate::{
 };
 
 /// The `type` values the inbox processes.
-pub const SUPPORTED_TYPES: &[&str] = &["Follow", "Accept", "Reject", "Undo", "Update"];
+pub const SUPPORTED_TYPES: &[&str] = &["Follow", "Accept", "Reject", "Undo", "Update", "Delete"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -31,6 +32,7 @@ pub enum InboxActivities {
     Reject(Reject),
     UndoFollow(UndoFollow),
     UpdateGroup(Box<UpdateGroup>),
+    Delete(Delete),
 }
 
 macro_rules! each {
@@ -41,6 +43,7 @@ macro_rules! each {
             InboxActivities::Reject($a) => $body,
             InboxActivities::UndoFollow($a) => $body,
             InboxActivities::UpdateGroup($a) => $body,
+            InboxActivities::Delete($a) => $body,
         }
     };
 }

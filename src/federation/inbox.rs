@@ -10,7 +10,6 @@ use std::time::SystemTime;
 use activitypub_federation::{
     config::Data,
     fetch::fetch_object_http,
-    protocol::verification::verify_domains_match,
     traits::{Activity, Actor, Object},
 };
 use axum::{
@@ -20,6 +19,8 @@ use axum::{
 use serde::Deserialize;
 use url::Url;
 
+use crate::federation::policy::verify_same_origin;
+
 use super::{
     FederationError,
     activity_lists::{InboxActivities, SUPPORTED_TYPES},
@@ -28,7 +29,11 @@ use super::{
     protocol::actors::ActorDocument,
     signatures,
 };
-use crate::{AppState, db::received, error::AppError};
+use crate::{
+    AppState,
+    db::{received, tombstones},
+    error::AppError,
+};
 
 /// Just enough of an activity to decide whether to look further.
 #[derive(Deserialize)]
@@ -130,12 +135,22 @@ pub async fn receive(
         tracing::debug!("duplicate delivery: already processed");
         return Ok(StatusCode::ACCEPTED);
     }
+    // A deleted actor has no more to say (and its key may be gone).
+    let actor_id = actor_url.to_string();
+    let buried = data
+        .db
+        .run(move |conn| Ok::<_, AppError>(tombstones::contains(conn, &actor_id)?))
+        .await?;
+    if buried {
+        tracing::info!("activity of a deleted actor: ignored");
+        return Ok(StatusCode::ACCEPTED);
+    }
 
     let activity: InboxActivities = serde_json::from_slice(&bytes)?;
     if activity.actor() != &actor_url || activity.id() != &envelope.id {
         return Err(FederationError::Invalid("ambiguous activity".into()));
     }
-    verify_domains_match(activity.id(), activity.actor())?;
+    verify_same_origin(activity.id(), activity.actor())?;
     let process = async {
         let fresh = verify_signature(&parts, &bytes, &actor_url, &data).await?;
         activity.verify(&data).await?;

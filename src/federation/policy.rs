@@ -52,6 +52,23 @@ pub fn url_domain(url: &Url) -> Option<String> {
     }))
 }
 
+/// Both URLs come from the same origin: host *and* port. (The library's
+/// `verify_domains_match` compares host names only, which lets two
+/// instances on one host, as in development, pass for one another.)
+pub fn verify_same_origin(a: &Url, b: &Url) -> Result<(), super::FederationError> {
+    match (url_domain(a), url_domain(b)) {
+        (Some(x), Some(y)) if x == y => Ok(()),
+        _ => Err(super::FederationError::Refused(format!(
+            "{a} and {b} are not from the same origin"
+        ))),
+    }
+}
+
+/// Whether a URL names something on this instance.
+pub fn is_local(settings: &crate::config::Settings, url: &Url) -> bool {
+    url_domain(url).as_deref() == Some(normalize_domain(&settings.domain).as_str())
+}
+
 fn host_part(domain: &str) -> &str {
     match domain.rsplit_once(':') {
         Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) && !host.contains(':') => {

@@ -1,6 +1,7 @@
 //! What each incoming activity means: `verify` holds every check, `receive`
 //! only writes (and is safe to run twice). Grouped by verb family.
 
+pub mod deletion;
 pub mod following;
 pub mod updating;
 

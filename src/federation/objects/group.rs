@@ -5,12 +5,13 @@ use std::ops::Deref;
 use activitypub_federation::{
     config::Data,
     kinds::actor::GroupType,
-    protocol::verification::verify_domains_match,
     traits::{Actor, Object},
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use url::Url;
+
+use crate::federation::policy::verify_same_origin;
 
 use super::{escape_html, plain_text, to_utc};
 use crate::{
@@ -104,8 +105,8 @@ impl Object for ApubGroup {
         expected_domain: &Url,
         _data: &Data<AppState>,
     ) -> Result<(), FederationError> {
-        verify_domains_match(&json.id, expected_domain)?;
-        verify_domains_match(&json.id, &json.inbox)?;
+        verify_same_origin(&json.id, expected_domain)?;
+        verify_same_origin(&json.id, &json.inbox)?;
         Ok(())
     }
 
@@ -172,6 +173,9 @@ impl ApubGroup {
 /// which the caller verified. HTML becomes plain text; an unknown kind
 /// becomes `other`; a malformed UAI is dropped.
 pub fn store_remote(conn: &mut DbConn, json: &Group) -> Result<Organisation, AppError> {
+    if crate::db::tombstones::contains(conn, json.id.as_str())? {
+        return Err(AppError::not_found("organisation (deleted at its origin)"));
+    }
     let domain = url_domain(&json.id).ok_or_else(|| AppError::invalid("group id has no host"))?;
     crate::model::validate_handle("preferredUsername", &json.preferred_username)
         .map_err(AppError::invalid)?;

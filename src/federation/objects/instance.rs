@@ -3,12 +3,13 @@
 use activitypub_federation::{
     config::Data,
     kinds::actor::ApplicationType,
-    protocol::verification::verify_domains_match,
     traits::{Actor, Object},
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use url::Url;
+
+use crate::federation::policy::verify_same_origin;
 
 use super::to_utc;
 use crate::{
@@ -133,8 +134,8 @@ impl Object for ApubInstance {
         expected_domain: &Url,
         _data: &Data<AppState>,
     ) -> Result<(), FederationError> {
-        verify_domains_match(&json.id, expected_domain)?;
-        verify_domains_match(&json.id, &json.inbox)?;
+        verify_same_origin(&json.id, expected_domain)?;
+        verify_same_origin(&json.id, &json.inbox)?;
         Ok(())
     }
 

@@ -5,12 +5,13 @@ use std::ops::Deref;
 use activitypub_federation::{
     config::Data,
     kinds::actor::PersonType,
-    protocol::verification::verify_domains_match,
     traits::{Actor, Object},
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use url::Url;
+
+use crate::federation::policy::verify_same_origin;
 
 use super::{plain_text, to_utc};
 use crate::{
@@ -104,8 +105,8 @@ impl Object for ApubPerson {
         expected_domain: &Url,
         _data: &Data<AppState>,
     ) -> Result<(), FederationError> {
-        verify_domains_match(&json.id, expected_domain)?;
-        verify_domains_match(&json.id, &json.inbox)?;
+        verify_same_origin(&json.id, expected_domain)?;
+        verify_same_origin(&json.id, &json.inbox)?;
         Ok(())
     }
 
@@ -133,6 +134,9 @@ impl Object for ApubPerson {
         let row = data
             .db
             .run(move |conn| {
+                if crate::db::tombstones::contains(conn, &id)? {
+                    return Err(AppError::not_found("person (deleted at their origin)"));
+                }
                 let row = accounts::upsert_remote(
                     conn,
                     &NewAccount {

@@ -362,6 +362,77 @@ async fn an_activity_undeliverable_past_the_retry_window_is_given_up_and_reporte
     );
 }
 
+#[tokio::test]
+async fn a_delete_that_arrives_first_leaves_a_tombstone_the_object_cannot_pass() {
+    let instances = Instance::several(&[&[1], &[0]]).await;
+    let (a, b) = (&instances[0], &instances[1]);
+    let group = a.org("ecole-fermee", false).await;
+    let key = a.group_signer("ecole-fermee").await;
+    let delete = json!({
+        "id": a.url("/activities/delete/1"),
+        "type": "Delete",
+        "actor": group,
+        "object": {"id": group, "type": "Tombstone"},
+    });
+    for _ in 0..5 {
+        let status = SignedPost::new(b.url("/inbox"), &delete).send(&key).await;
+        assert_eq!(status, reqwest::StatusCode::ACCEPTED);
+    }
+    assert_eq!(
+        b.count("tombstones").await,
+        1,
+        "five deliveries, one effect"
+    );
+
+    // The group's profile arrives after its deletion: it does not come back.
+    let document: Value = reqwest::Client::new()
+        .get(&group)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let update = json!({
+        "id": a.url("/activities/update/late"),
+        "type": "Update",
+        "actor": group,
+        "object": document,
+    });
+    let status = SignedPost::new(b.url("/inbox"), &update).send(&key).await;
+    assert_eq!(status, reqwest::StatusCode::ACCEPTED);
+    assert_eq!(b.count("remote_orgs").await, 0);
+
+    // Nor can B's people follow it.
+    let (token, _) = b.person("ien.b").await;
+    let refused = b
+        .app
+        .post(
+            "/api/v1/follows",
+            &token,
+            json!({"target": format!("ecole-fermee@{}", a.domain)}),
+        )
+        .await;
+    assert!(refused.status.is_client_error(), "{}", refused.body);
+    assert_eq!(b.count("remote_orgs").await, 0);
+
+    // Someone else's Delete of it would have been refused.
+    let (_, mallory) = b.person("mallory").await;
+    let spoof = json!({
+        "id": b.url("/activities/delete/spoof"),
+        "type": "Delete",
+        "actor": mallory,
+        "object": a.url("/orgs/other"),
+    });
+    let mallory_key = b.signer("mallory").await;
+    let status = SignedPost::new(a.url("/inbox"), &spoof)
+        .send(&mallory_key)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
+    assert_eq!(a.count("tombstones").await, 0);
+}
+
 const BIN: &str = env!("CARGO_BIN_EXE_preau");
 
 /// `preau` as a separate process on an instance's data, for crash tests.

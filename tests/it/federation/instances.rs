@@ -184,6 +184,31 @@ impl Instance {
         }
     }
 
+    /// A signer holding a local organisation's key (made on demand).
+    pub async fn group_signer(&self, slug: &str) -> Signer {
+        let org = {
+            let slug = slug.to_string();
+            self.app
+                .state
+                .db
+                .run(move |conn| {
+                    Ok::<_, preau::AppError>(
+                        preau::db::organisations::local_by_slug(conn, &slug)?.expect("org exists"),
+                    )
+                })
+                .await
+                .expect("lookup")
+        };
+        let org = keys::ensure_org_keys(&self.data(), org)
+            .await
+            .expect("keys");
+        Signer {
+            key_id: format!("{}#main-key", org.ap_id),
+            key: RsaPrivateKey::from_pkcs8_pem(org.private_key.as_deref().expect("private key"))
+                .expect("pem"),
+        }
+    }
+
     pub async fn count(&self, sql_table: &'static str) -> i64 {
         self.app
             .state
@@ -203,6 +228,7 @@ impl Instance {
                     "received" => schema::received_activities::table
                         .count()
                         .get_result(conn)?,
+                    "tombstones" => schema::tombstones::table.count().get_result(conn)?,
                     other => panic!("unknown count {other}"),
                 };
                 Ok::<_, preau::AppError>(n)

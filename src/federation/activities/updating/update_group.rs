@@ -4,16 +4,18 @@
 use activitypub_federation::{
     config::Data,
     kinds::{activity::UpdateType, public},
-    protocol::verification::{verify_domains_match, verify_urls_match},
+    protocol::verification::verify_urls_match,
     traits::Activity,
 };
 use async_trait::async_trait;
 use url::Url;
 
+use crate::federation::policy::verify_same_origin;
+
 use crate::{
     AppState,
     config::Settings,
-    db::{DbConn, follows},
+    db::{DbConn, follows, tombstones},
     error::AppError,
     federation::{
         FederationError,
@@ -40,7 +42,7 @@ impl Activity for UpdateGroup {
     async fn verify(&self, data: &Data<AppState>) -> Result<(), FederationError> {
         // A group updates itself only, from its own origin.
         verify_urls_match(self.actor.inner(), &self.object.id)?;
-        verify_domains_match(&self.object.id, &self.object.inbox)?;
+        verify_same_origin(&self.object.id, &self.object.inbox)?;
         if self.actor.is_local(data) {
             return Err(FederationError::Invalid("Update of a local group".into()));
         }
@@ -50,6 +52,10 @@ impl Activity for UpdateGroup {
     async fn receive(self, data: &Data<AppState>) -> Result<(), FederationError> {
         let group = self.object;
         apply_once(data, &self.id, move |conn| {
+            if tombstones::contains(conn, group.id.as_str())? {
+                tracing::info!(group = %group.id, "Update of a deleted group: ignored");
+                return Ok(());
+            }
             store_remote(conn, &group)?;
             Ok(())
         })

@@ -1,4 +1,5 @@
 //! Activities, grouped by verb family.
 
+pub mod deletion;
 pub mod following;
 pub mod updating;

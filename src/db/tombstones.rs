@@ -1,0 +1,51 @@
+//! Rows of `tombstones`: ids deleted at their origin, kept so that they
+//! never come back.
+
+use diesel::{prelude::*, result::QueryResult};
+
+use super::{
+    DbConn,
+    schema::{accounts, follows, organisations, tombstones},
+};
+
+pub fn contains(conn: &mut DbConn, ap_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        tombstones::table.filter(tombstones::ap_id.eq(ap_id)),
+    ))
+    .get_result(conn)
+}
+
+/// Records a deletion and removes what we held of the object: a remote
+/// organisation or person, and the follows from or to it.
+pub fn bury(conn: &mut DbConn, ap_id: &str, deleted_by: &str) -> QueryResult<()> {
+    let now = super::now();
+    crate::per_backend!(conn, |c| diesel::insert_into(tombstones::table)
+        .values((
+            tombstones::ap_id.eq(ap_id),
+            tombstones::deleted_by.eq(deleted_by),
+            tombstones::deleted_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    diesel::delete(
+        follows::table.filter(
+            follows::follower_ap_id
+                .eq(ap_id)
+                .or(follows::target_ap_id.eq(ap_id)),
+        ),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        organisations::table
+            .filter(organisations::ap_id.eq(ap_id))
+            .filter(organisations::local.eq(false)),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        accounts::table
+            .filter(accounts::ap_id.eq(ap_id))
+            .filter(accounts::local.eq(false)),
+    )
+    .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Deletions.
+
+pub mod delete;
