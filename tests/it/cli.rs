@@ -53,13 +53,22 @@ fn every_command_has_help() {
         vec!["admin", "create-org", "--help"],
         vec!["admin", "add-member", "--help"],
         vec!["admin", "token", "--help"],
+        vec!["admin", "federation", "--help"],
+        vec!["admin", "federation", "status", "--help"],
+        vec!["admin", "federation", "peer", "--help"],
     ] {
         let out = preau(&db, &args, "");
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
         assert!(text(&out.stdout).contains("Usage"), "{args:?}");
     }
     let admin_help = text(&preau(&db, &["admin", "--help"], "").stdout);
-    for sub in ["create-admin", "create-org", "add-member", "token"] {
+    for sub in [
+        "create-admin",
+        "create-org",
+        "add-member",
+        "token",
+        "federation",
+    ] {
         assert!(admin_help.contains(sub), "{admin_help}");
     }
 }
@@ -300,4 +309,56 @@ fn a_broken_config_or_database_url_is_named() {
         .expect("run");
     assert!(text(&out.stderr).contains("unsupported database `mysql`"));
     assert!(!Path::new(&db.dir.path().join("mysql:")).exists());
+}
+
+#[test]
+fn federation_rules_are_managed_from_the_command_line() {
+    let db = TestDb::new();
+    for (args, expected) in [
+        (
+            vec!["admin", "federation", "allow", "ent.dsden44.example"],
+            "allowed",
+        ),
+        (
+            vec!["admin", "federation", "block", "SPAM.example."],
+            "blocked",
+        ),
+        (vec!["admin", "federation", "mode", "open"], "open"),
+    ] {
+        let out = preau(&db, &args, "");
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains(expected),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+    let status = text(&preau(&db, &["admin", "federation", "status"], "").stdout);
+    assert!(status.contains("mode: open"), "{status}");
+    assert!(
+        status.contains("allowlist: ent.dsden44.example"),
+        "{status}"
+    );
+    assert!(
+        status.contains("blocklist: spam.example"),
+        "normalised: {status}"
+    );
+
+    let bad = preau(&db, &["admin", "federation", "mode", "sometimes"], "");
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("allowlist, open, closed"));
+    let bad = preau(&db, &["admin", "federation", "allow", "not a domain/x"], "");
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("domain"));
+    let missing = preau(
+        &db,
+        &["admin", "federation", "accept", "nobody.example"],
+        "",
+    );
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing.stderr).contains("peering request"),
+        "{}",
+        text(&missing.stderr)
+    );
 }
