@@ -26,6 +26,28 @@ struct FakePeer {
 
 impl FakePeer {
     async fn start(failing: bool) -> Self {
+        Self::serving(failing, |document| document).await
+    }
+
+    /// A peer whose actor looks like a Mastodon account (from the fixture
+    /// `federation-spec/examples/mastodon-person.json`).
+    async fn mastodon() -> Self {
+        Self::serving(false, |ours| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("federation-spec/examples/mastodon-person.json");
+            let mut document: Value =
+                serde_json::from_str(&std::fs::read_to_string(path).expect("fixture"))
+                    .expect("json");
+            for field in ["id", "inbox", "publicKey", "preferredUsername"] {
+                document[field] = ours[field].clone();
+            }
+            document["endpoints"]["sharedInbox"] = ours["inbox"].clone();
+            document
+        })
+        .await
+    }
+
+    async fn serving(failing: bool, shape: impl FnOnce(Value) -> Value) -> Self {
         let (listener, domain) = listener().await;
         let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("key");
         let pem = RsaPublicKey::from(&key)
@@ -40,6 +62,7 @@ impl FakePeer {
             "inbox": format!("http://{domain}/inbox"),
             "publicKey": {"id": format!("{actor}#main-key"), "owner": actor, "publicKeyPem": pem},
         });
+        let document = shape(document);
         let received = Arc::new(Mutex::new(Vec::new()));
         let store = received.clone();
         let app = Router::new()
@@ -360,6 +383,38 @@ async fn an_activity_undeliverable_past_the_retry_window_is_given_up_and_reporte
         )),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn a_mastodon_account_follows_a_school_and_gets_its_updates() {
+    let (listener, domain) = listener().await;
+    let a = Instance::start(listener, &domain, |s| {
+        s.federation.mode = preau::config::FederationMode::Open;
+    })
+    .await;
+    let mastodon = FakePeer::mastodon().await;
+    let group = a.org("ecole-jules-verne", false).await;
+    mastodon.follow(&a, &group).await;
+    eventually("the Mastodon account is a follower", || async {
+        a.follow_state(&mastodon.actor, &group).await == Some(true)
+    })
+    .await;
+    let admin = a.admin_token().await;
+    publish(&a, &admin, "ecole-jules-verne", 1).await;
+    eventually("Mastodon got the Accept and the Update", || async {
+        let received = mastodon.received.lock().expect("lock").clone();
+        received.iter().any(|a| a["type"] == "Accept")
+            && received.iter().any(|a| a["type"] == "Update")
+    })
+    .await;
+    let received = mastodon.received.lock().expect("lock").clone();
+    let accept = received
+        .iter()
+        .find(|a| a["type"] == "Accept")
+        .expect("accept");
+    assert_eq!(accept["actor"], group);
+    assert_eq!(accept["object"]["type"], "Follow");
+    assert_eq!(accept["object"]["actor"], mastodon.actor);
 }
 
 #[tokio::test]
