@@ -150,3 +150,12 @@ pub fn of_follower(conn: &mut DbConn, follower: &str) -> QueryResult<Vec<Follow>
         .select(Follow::as_select())
         .load(conn)
 }
+
+/// The follow a given `Follow` activity created.
+pub fn by_activity_id(conn: &mut DbConn, activity_id: &str) -> QueryResult<Option<Follow>> {
+    follows::table
+        .filter(follows::activity_ap_id.eq(activity_id))
+        .select(Follow::as_select())
+        .first(conn)
+        .optional()
+}

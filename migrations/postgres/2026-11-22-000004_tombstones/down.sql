@@ -1,1 +1,2 @@
+DROP INDEX follows_activity_idx;
 DROP TABLE tombstones;

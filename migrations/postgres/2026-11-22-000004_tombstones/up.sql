@@ -6,3 +6,6 @@ CREATE TABLE tombstones (
     deleted_by TEXT NOT NULL,
     deleted_at TIMESTAMP NOT NULL
 );
+
+-- Answers that name their Follow by id are matched through it.
+CREATE INDEX follows_activity_idx ON follows (activity_ap_id);

@@ -232,3 +232,59 @@ async fn redelivering_a_follow_has_one_effect() {
     assert_eq!(a.count("follows").await, 1);
     assert_eq!(a.count("received").await, 1);
 }
+
+#[tokio::test]
+async fn an_accept_that_names_its_follow_by_id_is_understood() {
+    let instances = Instance::several(&[&[1], &[0]]).await;
+    let (a, b) = (&instances[0], &instances[1]);
+    let group = a.org("college-b", true).await;
+    let other = a.org("college-c", false).await;
+    let (token, person) = b.person("parent.b").await;
+    let followed = b
+        .app
+        .post(
+            "/api/v1/follows",
+            &token,
+            json!({"target": format!("college-b@{}", a.domain)}),
+        )
+        .await;
+    assert_eq!(followed.status, StatusCode::ACCEPTED);
+    eventually("A holds the follow for approval", || async {
+        a.follow_state(&person, &group).await == Some(false)
+    })
+    .await;
+    let follow_id = {
+        let (p, g) = (person.clone(), group.clone());
+        b.app
+            .state
+            .db
+            .run(move |conn| {
+                Ok::<_, preau::AppError>(preau::db::follows::get(conn, &p, &g)?.expect("row"))
+            })
+            .await
+            .expect("row")
+            .activity_ap_id
+    };
+    let accept = |actor: &str, n: u32| {
+        json!({
+            "id": a.url(&format!("/activities/accept/by-id-{n}")),
+            "type": "Accept",
+            "actor": actor,
+            "object": follow_id,
+        })
+    };
+    // Another group cannot answer for this one.
+    let other_key = a.group_signer("college-c").await;
+    let status = super::instances::SignedPost::new(b.url("/inbox"), &accept(&other, 1))
+        .send(&other_key)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
+    assert_eq!(b.follow_state(&person, &group).await, Some(false));
+
+    let key = a.group_signer("college-b").await;
+    let status = super::instances::SignedPost::new(b.url("/inbox"), &accept(&group, 2))
+        .send(&key)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::ACCEPTED);
+    assert_eq!(b.follow_state(&person, &group).await, Some(true));
+}

@@ -4,7 +4,7 @@ use activitypub_federation::{config::Data, traits::Activity};
 use async_trait::async_trait;
 use url::Url;
 
-use super::verify_answer;
+use super::answered_pair;
 use crate::{
     AppState,
     db::follows,
@@ -27,12 +27,12 @@ impl Activity for Accept {
     }
 
     async fn verify(&self, data: &Data<AppState>) -> Result<(), FederationError> {
-        verify_answer(self.actor.inner(), &self.object, data)
+        answered_pair(self.actor.inner(), &self.object, data).await?;
+        Ok(())
     }
 
     async fn receive(self, data: &Data<AppState>) -> Result<(), FederationError> {
-        let follower = self.object.actor.inner().to_string();
-        let target = self.actor.inner().to_string();
+        let (follower, target) = answered_pair(self.actor.inner(), &self.object, data).await?;
         apply_once(data, &self.id, move |conn| {
             if follows::set_accepted(conn, &follower, &target)? == 0 {
                 tracing::info!(%follower, %target, "Accept for a follow we do not have: ignored");

@@ -17,7 +17,7 @@ use crate::{
         keys,
         objects::actor::SomeActor,
         policy::{self, url_domain},
-        protocol::activities::following::{Accept, Follow, Reject},
+        protocol::activities::following::{Accept, AnsweredFollow, Follow, Reject},
         send::{self, Outgoing},
     },
 };
@@ -117,7 +117,7 @@ pub fn answer(
             kind: AcceptType::Accept,
             actor,
             to,
-            object: follow.clone(),
+            object: AnsweredFollow::Follow(follow.clone()),
         };
         Outgoing::new(accept, inboxes, &data.settings)
     } else {
@@ -126,7 +126,7 @@ pub fn answer(
             kind: RejectType::Reject,
             actor,
             to,
-            object: follow.clone(),
+            object: AnsweredFollow::Follow(follow.clone()),
         };
         Outgoing::new(reject, inboxes, &data.settings)
     }

@@ -21,7 +21,16 @@ pub struct Follow {
     pub to: Vec<Url>,
 }
 
-/// The followed actor answers yes; `object` is the Follow, embedded.
+/// The Follow an `Accept` or `Reject` answers: embedded (Mastodon, Lemmy,
+/// Préau) or only its id (some servers).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum AnsweredFollow {
+    Follow(Follow),
+    Id(Url),
+}
+
+/// The followed actor answers yes.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Accept {
@@ -29,7 +38,7 @@ pub struct Accept {
     #[serde(rename = "type")]
     pub kind: AcceptType,
     pub actor: ObjectId<SomeActor>,
-    pub object: Follow,
+    pub object: AnsweredFollow,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub to: Vec<Url>,
 }
@@ -42,7 +51,7 @@ pub struct Reject {
     #[serde(rename = "type")]
     pub kind: RejectType,
     pub actor: ObjectId<SomeActor>,
-    pub object: Follow,
+    pub object: AnsweredFollow,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub to: Vec<Url>,
 }
