@@ -65,14 +65,6 @@ pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Peer>> {
         .optional()
 }
 
-pub fn by_domain(conn: &mut DbConn, domain: &str) -> QueryResult<Option<Peer>> {
-    peers::table
-        .filter(peers::domain.eq(domain))
-        .select(Peer::as_select())
-        .first(conn)
-        .optional()
-}
-
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Peer>> {
     peers::table
         .order(peers::domain.asc())

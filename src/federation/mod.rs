@@ -19,15 +19,12 @@ pub mod signatures;
 
 use std::time::Duration;
 
-use activitypub_federation::config::{Data, FederationConfig};
+use activitypub_federation::config::FederationConfig;
 
 pub use error::FederationError;
 use objects::instance::ApubInstance;
 
 use crate::AppState;
-
-/// The federation context handlers and services receive.
-pub type FedData = Data<AppState>;
 
 /// Builds the library's configuration: our guarded HTTP client, the policy
 /// as URL verifier, fetch limits, and the instance actor signing every GET

@@ -7,13 +7,12 @@
 
 use std::sync::LazyLock;
 
-use activitypub_federation::{config::Data, protocol::context::WithContext, traits::Activity};
+use activitypub_federation::{protocol::context::WithContext, traits::Activity};
 use serde::Serialize;
 use tokio::sync::Notify;
 use url::Url;
 
 use crate::{
-    AppState,
     config::Settings,
     db::{
         DbConn,
@@ -88,31 +87,9 @@ impl Outgoing {
         outbox::enqueue(conn, &rows)?;
         Ok(())
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.inboxes.is_empty()
-    }
 }
 
 /// Tells this process's workers that work was queued.
 pub fn wake() {
     WAKE.notify_waiters();
-}
-
-/// Queues an activity on its own (no other change to commit with it).
-pub async fn deliver<A>(
-    activity: A,
-    inboxes: Vec<Url>,
-    data: &Data<AppState>,
-) -> Result<(), FederationError>
-where
-    A: Activity + Serialize,
-{
-    let outgoing = Outgoing::new(activity, inboxes, &data.settings)?;
-    if outgoing.is_empty() {
-        return Ok(());
-    }
-    data.db.run(move |conn| outgoing.enqueue(conn)).await?;
-    wake();
-    Ok(())
 }
