@@ -5,13 +5,15 @@ use std::sync::Arc;
 use crate::{
     config::Settings,
     db::{self, DatabaseUrl, Db, DbError, PoolOptions},
+    services::throttle::LoginThrottle,
 };
 
-/// Settings and database pool. Cheap to clone.
+/// Settings, database pool and in-memory guards. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
+    pub login_throttle: Arc<LoginThrottle>,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
         Ok(Self {
             settings: Arc::new(settings),
             db,
+            login_throttle: Arc::default(),
         })
     }
 }

@@ -6,12 +6,13 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::TimeDelta;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::time::Instant;
 
 use super::{Caller, passwords};
 use crate::{
     AppState,
     db::{self, accounts, tokens},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, ErrorKind},
 };
 
 const TOKEN_PREFIX: &str = "preau_";
@@ -73,6 +74,15 @@ pub async fn login(
     name: &str,
 ) -> AppResult<String> {
     let lookup = username.trim().to_string();
+    if let Some(wait) = state.login_throttle.check(&lookup, Instant::now()) {
+        return Err(AppError::new(
+            ErrorKind::TooManyRequests,
+            format!(
+                "too many failed sign-ins for this account: try again in {} minutes",
+                wait.as_secs().div_ceil(60)
+            ),
+        ));
+    }
     let account = state
         .db
         .run(move |conn| Ok::<_, AppError>(accounts::local_by_username(conn, &lookup)?))
@@ -88,6 +98,13 @@ pub async fn login(
         None => (dummy_hash().await?, false),
     };
     let ok = passwords::verify(password.to_string(), stored).await?;
+    if ok && exists {
+        state.login_throttle.record_success(username.trim());
+    } else {
+        state
+            .login_throttle
+            .record_failure(username.trim(), Instant::now());
+    }
     match account {
         Some(account) if ok && exists => {
             create_token(

@@ -9,6 +9,7 @@ pub mod instance;
 pub mod organisations;
 pub mod pagination;
 pub mod passwords;
+pub mod throttle;
 
 use crate::db::accounts::Account;
 

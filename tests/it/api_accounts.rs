@@ -253,3 +253,36 @@ async fn invalid_account_input_is_refused_with_the_field_named() {
     assert_eq!(dup.status, StatusCode::CONFLICT);
     assert_eq!(dup.error_code(), "conflict");
 }
+
+#[tokio::test]
+async fn repeated_failed_sign_ins_lock_the_account_out_for_a_while() {
+    let app = TestApp::new().await;
+    app.account("alice", false).await;
+    app.account("bruno", false).await;
+    let login = |username: &'static str, password: &'static str| {
+        app.call(
+            axum::http::Method::POST,
+            "/api/v1/tokens",
+            None,
+            Some(json!({"username": username, "password": password})),
+        )
+    };
+    for _ in 0..preau::services::throttle::MAX_FAILURES {
+        assert_eq!(
+            login("alice", "wrong guess!!").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let locked = login("alice", "a long enough password").await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password"
+    );
+    assert_eq!(locked.error_code(), "too_many_requests");
+    assert_eq!(
+        login("bruno", "a long enough password").await.status,
+        StatusCode::CREATED,
+        "other accounts are not affected"
+    );
+}

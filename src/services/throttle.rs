@@ -1,0 +1,90 @@
+//! Failed sign-in throttling: after too many failures for one username in a
+//! window, further attempts are refused (429) until the window passes, so a
+//! password cannot be guessed by brute force. Kept in memory, per process:
+//! a restart or another process behind the load balancer starts afresh,
+//! which only makes the limit per process.
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+/// Failures allowed per username and window.
+pub const MAX_FAILURES: u32 = 10;
+/// The window failures are counted over.
+pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Above this many tracked usernames, expired entries are dropped.
+const PRUNE_ABOVE: usize = 10_000;
+
+#[derive(Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginThrottle {
+    /// `Some(wait)` when the username is locked out for `wait` more.
+    pub fn check(&self, username: &str, now: Instant) -> Option<Duration> {
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let (count, since) = failures.get(&username.to_lowercase())?;
+        let elapsed = now.saturating_duration_since(*since);
+        (*count >= MAX_FAILURES && elapsed < WINDOW).then(|| WINDOW - elapsed)
+    }
+
+    pub fn record_failure(&self, username: &str, now: Instant) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if failures.len() > PRUNE_ABOVE {
+            failures.retain(|_, (_, since)| now.saturating_duration_since(*since) < WINDOW);
+        }
+        let entry = failures.entry(username.to_lowercase()).or_insert((0, now));
+        if now.saturating_duration_since(entry.1) >= WINDOW {
+            *entry = (0, now);
+        }
+        entry.0 += 1;
+    }
+
+    pub fn record_success(&self, username: &str) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        failures.remove(&username.to_lowercase());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ten_failures_lock_the_username_for_the_rest_of_the_window() {
+        let throttle = LoginThrottle::default();
+        let start = Instant::now();
+        for _ in 0..MAX_FAILURES - 1 {
+            throttle.record_failure("Claire", start);
+        }
+        assert!(
+            throttle.check("claire", start).is_none(),
+            "nine failures pass"
+        );
+        throttle.record_failure("claire", start);
+        let wait = throttle.check("CLAIRE", start).expect("locked");
+        assert_eq!(wait, WINDOW);
+        assert!(
+            throttle.check("bruno", start).is_none(),
+            "others are not affected"
+        );
+        assert!(
+            throttle.check("claire", start + WINDOW).is_none(),
+            "the window passes"
+        );
+    }
+
+    #[test]
+    fn a_success_clears_the_count() {
+        let throttle = LoginThrottle::default();
+        let now = Instant::now();
+        for _ in 0..MAX_FAILURES {
+            throttle.record_failure("a", now);
+        }
+        throttle.record_success("a");
+        assert!(throttle.check("a", now).is_none());
+    }
+}
