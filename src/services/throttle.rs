@@ -25,14 +25,20 @@ pub struct LoginThrottle {
 impl LoginThrottle {
     /// `Some(wait)` when the username is locked out for `wait` more.
     pub fn check(&self, username: &str, now: Instant) -> Option<Duration> {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let failures = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (count, since) = failures.get(&username.to_lowercase())?;
         let elapsed = now.saturating_duration_since(*since);
         (*count >= MAX_FAILURES && elapsed < WINDOW).then(|| WINDOW - elapsed)
     }
 
     pub fn record_failure(&self, username: &str, now: Instant) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut failures = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if failures.len() > PRUNE_ABOVE {
             failures.retain(|_, (_, since)| now.saturating_duration_since(*since) < WINDOW);
         }
@@ -44,7 +50,10 @@ impl LoginThrottle {
     }
 
     pub fn record_success(&self, username: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut failures = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         failures.remove(&username.to_lowercase());
     }
 }
