@@ -152,6 +152,9 @@ pub struct LimitSettings {
     pub fetch_timeout_secs: u64,
     /// Outgoing fetches one incoming activity may cause.
     pub fetch_limit: u32,
+    /// Inbox requests accepted from one remote domain per minute (bursts
+    /// up to as many); 0 for no limit.
+    pub inbox_per_domain_per_minute: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -216,6 +219,7 @@ impl Default for LimitSettings {
             request_timeout_secs: 30,
             fetch_timeout_secs: 10,
             fetch_limit: 20,
+            inbox_per_domain_per_minute: 6_000,
         }
     }
 }
@@ -291,6 +295,11 @@ const ENV_OVERRIDES: &[(&str, &str, EnvKind)] = &[
     (
         "PREAU_LIMITS_MAX_BODY_BYTES",
         "limits.max_body_bytes",
+        EnvKind::Integer,
+    ),
+    (
+        "PREAU_LIMITS_INBOX_PER_DOMAIN_PER_MINUTE",
+        "limits.inbox_per_domain_per_minute",
         EnvKind::Integer,
     ),
     ("PREAU_LOG_FILTER", "log.filter", EnvKind::Text),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::{
     config::Settings,
     db::{self, DatabaseUrl, Db, DbError, PoolOptions},
-    services::throttle::LoginThrottle,
+    services::throttle::{DomainRateLimit, LoginThrottle},
 };
 
 /// Settings, database pool and in-memory guards. Cheap to clone.
@@ -14,6 +14,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub login_throttle: Arc<LoginThrottle>,
+    pub inbox_limit: Arc<DomainRateLimit>,
 }
 
 impl AppState {
@@ -37,6 +38,9 @@ impl AppState {
         .await
         .map_err(|e| DbError::Task(e.to_string()))??;
         Ok(Self {
+            inbox_limit: Arc::new(DomainRateLimit::new(
+                settings.limits.inbox_per_domain_per_minute,
+            )),
             settings: Arc::new(settings),
             db,
             login_throttle: Arc::default(),

@@ -22,6 +22,8 @@ pub enum FederationError {
     Invalid(String),
     #[error("payload too large")]
     TooLarge,
+    #[error("too many requests from this domain: slow down")]
+    TooManyRequests,
     #[error("not found")]
     NotFound,
     #[error(transparent)]
@@ -60,6 +62,7 @@ impl FederationError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::App(e) => e.kind.status(),
             Self::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,

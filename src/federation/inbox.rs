@@ -125,6 +125,9 @@ pub async fn receive(
         .await?
         .check(&domain, peering)
         .map_err(|refusal| FederationError::Refused(refusal.reason().into()))?;
+    if !data.inbox_limit.allow(&domain, std::time::Instant::now()) {
+        return Err(FederationError::TooManyRequests);
+    }
 
     let id = envelope.id.to_string();
     let seen = data

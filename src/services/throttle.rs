@@ -1,8 +1,8 @@
-//! Failed sign-in throttling: after too many failures for one username in a
-//! window, further attempts are refused (429) until the window passes, so a
-//! password cannot be guessed by brute force. Kept in memory, per process:
-//! a restart or another process behind the load balancer starts afresh,
-//! which only makes the limit per process.
+//! In-memory rate limits, per process (a restart or another process behind
+//! the load balancer starts afresh, which only makes a limit per process):
+//! failed sign-ins per username, so that a password cannot be guessed by
+//! brute force, and inbox requests per remote domain, so that one peer
+//! cannot flood an instance.
 
 use std::{
     collections::HashMap,
@@ -58,6 +58,50 @@ impl LoginThrottle {
     }
 }
 
+/// A token bucket per remote domain: `per_minute` requests a minute on
+/// average, bursts of up to a minute's worth. Zero disables it.
+pub struct DomainRateLimit {
+    per_minute: u32,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl DomainRateLimit {
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            per_minute,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one request from the domain's bucket; false when it is empty.
+    pub fn allow(&self, domain: &str, now: Instant) -> bool {
+        if self.per_minute == 0 {
+            return true;
+        }
+        let capacity = f64::from(self.per_minute);
+        let rate = capacity / 60.0;
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() > PRUNE_ABOVE {
+            buckets.retain(|_, (_, last)| {
+                now.saturating_duration_since(*last) < Duration::from_secs(60)
+            });
+        }
+        let (tokens, last) = buckets.entry(domain.to_string()).or_insert((capacity, now));
+        let refill = now.saturating_duration_since(*last).as_secs_f64() * rate;
+        *tokens = (*tokens + refill).min(capacity);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +127,29 @@ mod tests {
         assert!(
             throttle.check("claire", start + WINDOW).is_none(),
             "the window passes"
+        );
+    }
+
+    #[test]
+    fn a_domain_gets_its_burst_then_its_rate() {
+        let limit = DomainRateLimit::new(60);
+        let start = Instant::now();
+        for _ in 0..60 {
+            assert!(limit.allow("a.example", start));
+        }
+        assert!(!limit.allow("a.example", start), "burst spent");
+        assert!(
+            limit.allow("b.example", start),
+            "another domain has its own"
+        );
+        assert!(
+            limit.allow("a.example", start + Duration::from_secs(1)),
+            "one a second"
+        );
+        assert!(!limit.allow("a.example", start + Duration::from_secs(1)));
+        assert!(
+            DomainRateLimit::new(0).allow("a.example", start),
+            "0 disables"
         );
     }
 

@@ -378,3 +378,29 @@ async fn a_rotated_key_is_fetched_again_once() {
         "the old key no longer works"
     );
 }
+
+#[tokio::test]
+async fn a_peer_that_floods_the_inbox_is_slowed_down() {
+    let (la, da) = super::instances::listener().await;
+    let (lb, db) = super::instances::listener().await;
+    let (da2, db2) = (da.clone(), db.clone());
+    let a = Instance::start(la, &da, move |s| {
+        s.federation.allowlist = vec![db2];
+        s.limits.inbox_per_domain_per_minute = 3;
+    })
+    .await;
+    let b = Instance::start(lb, &db, move |s| s.federation.allowlist = vec![da2]).await;
+    let group = a.org("ecole-a", true).await;
+    let (_, mallory) = b.person("mallory").await;
+    let key = b.signer("mallory").await;
+    for n in 0..3 {
+        let status = SignedPost::new(a.url("/inbox"), &follow(&b, &mallory, &group, n))
+            .send(&key)
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    let status = SignedPost::new(a.url("/inbox"), &follow(&b, &mallory, &group, 9))
+        .send(&key)
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
