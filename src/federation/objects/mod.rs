@@ -36,3 +36,20 @@ pub fn escape_html(text: &str) -> String {
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_from_peers_becomes_plain_text_and_goes_out_escaped() {
+        let hostile = r#"<p onclick="x()">École <b>Jules</b> &amp; Verne<script>alert(1)</script><style>p{}</style></p><img src=x onerror=alert(2)>"#;
+        let text = plain_text(hostile, 100);
+        assert_eq!(text, "École Jules & Verne");
+        assert_eq!(plain_text("abcdef", 3), "abc");
+        assert_eq!(
+            escape_html(r#"<a href="x">O'Neil & co</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;O&#39;Neil &amp; co&lt;/a&gt;"
+        );
+    }
+}
