@@ -198,11 +198,7 @@ async fn a_peer_that_was_down_receives_everything_once_and_in_order() {
     let admin = instances[0].admin_token().await;
     let group = instances[0].org("ecole-a", false).await;
     let (token, person) = instances[1].person("ien.b").await;
-    let target = format!("ecole-a@{}", instances[0].domain);
-    let reply = instances[1]
-        .app
-        .post("/api/v1/follows", &token, json!({"target": target}))
-        .await;
+    let reply = instances[1].follow(&token, "ecole-a", &instances[0]).await;
     assert_eq!(reply.status, axum::http::StatusCode::ACCEPTED);
     eventually("the follow is accepted", || async {
         instances[1].follow_state(&person, &group).await == Some(true)
@@ -308,12 +304,7 @@ async fn a_peer_that_fails_forever_is_backed_off_and_delays_no_one() {
     );
 
     // Admins see it in the metrics and the status.
-    let metrics = reqwest::get(a.url("/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = a.metrics().await;
     assert!(
         metrics.contains(&format!(
             "preau_outbox_pending{{domain=\"{}\"}} 11",
@@ -370,12 +361,7 @@ async fn an_activity_undeliverable_past_the_retry_window_is_given_up_and_reporte
             .expect("error")
             .contains("500")
     );
-    let metrics = reqwest::get(a.url("/metrics"))
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = a.metrics().await;
     assert!(
         metrics.contains(&format!(
             "preau_outbox_given_up{{domain=\"{}\"}} 4",
@@ -461,14 +447,7 @@ async fn a_delete_that_arrives_first_leaves_a_tombstone_the_object_cannot_pass()
 
     // Nor can B's people follow it.
     let (token, _) = b.person("ien.b").await;
-    let refused = b
-        .app
-        .post(
-            "/api/v1/follows",
-            &token,
-            json!({"target": format!("ecole-fermee@{}", a.domain)}),
-        )
-        .await;
+    let refused = b.follow(&token, "ecole-fermee", a).await;
     assert!(refused.status.is_client_error(), "{}", refused.body);
     assert_eq!(b.count("remote_orgs").await, 0);
 

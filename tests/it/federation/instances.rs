@@ -153,6 +153,29 @@ impl Instance {
         (token, self.url(&format!("/users/{username}")))
     }
 
+    /// Asks, as `token`'s account here, to follow organisation `slug` of
+    /// `other` by its handle.
+    pub async fn follow(&self, token: &str, slug: &str, other: &Instance) -> crate::harness::Reply {
+        let target = format!("{slug}@{}", other.domain);
+        self.app
+            .post(
+                "/api/v1/follows",
+                token,
+                serde_json::json!({"target": target}),
+            )
+            .await
+    }
+
+    /// The Prometheus text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(self.url("/metrics"))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
+    }
+
     pub async fn admin_token(&self) -> String {
         self.app.account("admin", true).await
     }

@@ -14,14 +14,7 @@ async fn a_person_on_b_follows_a_group_on_a_then_unfollows() {
     let group = a.org("ecole-a", false).await;
     let (token, person) = b.person("ien.b").await;
 
-    let followed = b
-        .app
-        .post(
-            "/api/v1/follows",
-            &token,
-            json!({"target": format!("ecole-a@{}", a.domain)}),
-        )
-        .await;
+    let followed = b.follow(&token, "ecole-a", a).await;
     assert_eq!(followed.status, StatusCode::ACCEPTED, "{}", followed.body);
     assert_eq!(followed.body["target"], group);
 
@@ -91,14 +84,7 @@ async fn an_unlisted_instance_is_refused_until_its_peering_is_accepted() {
     let admin_c = c.admin_token().await;
 
     // C cannot even reach A: C's own policy refuses A before anything is sent.
-    let refused = c
-        .app
-        .post(
-            "/api/v1/follows",
-            &token,
-            json!({"target": format!("ecole-a@{}", a.domain)}),
-        )
-        .await;
+    let refused = c.follow(&token, "ecole-a", a).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
 
     // C's admin asks A to peer; C now allows A, A keeps the request pending.
@@ -168,14 +154,7 @@ async fn an_unlisted_instance_is_refused_until_its_peering_is_accepted() {
     assert_eq!(status_a.body["peers"][0]["incoming"], "accepted");
 
     // Now C's people can follow A's schools.
-    let followed = c
-        .app
-        .post(
-            "/api/v1/follows",
-            &token,
-            json!({"target": format!("ecole-a@{}", a.domain)}),
-        )
-        .await;
+    let followed = c.follow(&token, "ecole-a", a).await;
     assert_eq!(followed.status, StatusCode::ACCEPTED, "{}", followed.body);
     eventually("A records C's follower", || async {
         a.follow_state(&person, &group).await == Some(true)
@@ -189,14 +168,7 @@ async fn a_group_that_approves_followers_keeps_the_follow_pending() {
     let (a, b) = (&instances[0], &instances[1]);
     let group = a.org("college-b", true).await;
     let (token, person) = b.person("parent.b").await;
-    let followed = b
-        .app
-        .post(
-            "/api/v1/follows",
-            &token,
-            json!({"target": format!("college-b@{}", a.domain)}),
-        )
-        .await;
+    let followed = b.follow(&token, "college-b", a).await;
     assert_eq!(followed.status, StatusCode::ACCEPTED);
     eventually("A records a pending follow", || async {
         a.follow_state(&person, &group).await == Some(false)
@@ -240,14 +212,7 @@ async fn an_accept_that_names_its_follow_by_id_is_understood() {
     let group = a.org("college-b", true).await;
     let other = a.org("college-c", false).await;
     let (token, person) = b.person("parent.b").await;
-    let followed = b
-        .app
-        .post(
-            "/api/v1/follows",
-            &token,
-            json!({"target": format!("college-b@{}", a.domain)}),
-        )
-        .await;
+    let followed = b.follow(&token, "college-b", a).await;
     assert_eq!(followed.status, StatusCode::ACCEPTED);
     eventually("A holds the follow for approval", || async {
         a.follow_state(&person, &group).await == Some(false)
