@@ -24,6 +24,7 @@ use crate::federation::policy::verify_same_origin;
 use super::{
     FederationError,
     activity_lists::{InboxActivities, SUPPORTED_TYPES},
+    metrics,
     objects::actor::SomeActor,
     policy::{self, normalize_domain, url_domain},
     protocol::actors::ActorDocument,
@@ -69,6 +70,24 @@ pub async fn receive(
     request: Request,
 ) -> Result<StatusCode, FederationError> {
     let started = std::time::Instant::now();
+    let result = guarded_receive(data, request).await;
+    let elapsed = started.elapsed();
+    metrics::observe_inbox_latency(elapsed);
+    match &result {
+        Ok(_) => metrics::INBOX_ACCEPTED.inc(),
+        Err(_) => metrics::INBOX_REFUSED.inc(),
+    }
+    tracing::debug!(
+        elapsed_ms = elapsed.as_millis() as u64,
+        "inbox request handled"
+    );
+    result
+}
+
+async fn guarded_receive(
+    data: Data<AppState>,
+    request: Request,
+) -> Result<StatusCode, FederationError> {
     let (parts, body) = request.into_parts();
     let limit = data.settings.limits.max_body_bytes;
     let declared = parts
@@ -168,10 +187,7 @@ pub async fn receive(
     } else {
         process.await?;
     }
-    tracing::info!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "activity processed"
-    );
+    tracing::info!("activity processed");
     Ok(StatusCode::ACCEPTED)
 }
 

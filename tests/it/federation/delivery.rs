@@ -313,6 +313,19 @@ async fn a_peer_that_fails_forever_is_backed_off_and_delays_no_one() {
         "{metrics}"
     );
     assert!(metrics.contains("preau_delivery_failures_total"));
+    // The two follows were accepted by the inbox and timed.
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing: {metrics}"))
+    };
+    assert!(value("preau_inbox_accepted_total") >= 2.0, "{metrics}");
+    assert!(
+        value("preau_inbox_latency_seconds_count") >= 2.0,
+        "{metrics}"
+    );
     let status = a
         .app
         .get("/api/v1/admin/federation/deliveries", Some(&admin))
