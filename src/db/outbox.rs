@@ -119,33 +119,21 @@ pub fn lease_lanes(
         .order(delivery_domains::next_attempt_at.asc())
         .limit(limit)
         .select(delivery_domains::domain);
-    let mark = |conn: &mut DbConn, domains: &[String]| {
-        diesel::update(delivery_domains::table.filter(delivery_domains::domain.eq_any(domains)))
+    crate::db::transaction(conn, |conn| {
+        // PostgreSQL: rows another process is leasing right now are skipped,
+        // not waited for. SQLite has one writer: its transaction suffices.
+        let domains: Vec<String> = match conn {
+            DbConn::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
+            DbConn::Sqlite(_) => due.load(conn)?,
+        };
+        diesel::update(delivery_domains::table.filter(delivery_domains::domain.eq_any(&domains)))
             .set((
                 delivery_domains::leased_by.eq(holder),
                 delivery_domains::leased_until.eq(lease_until),
             ))
-            .execute(conn)
-    };
-    match conn {
-        DbConn::Postgres(pg) => diesel::Connection::transaction(pg, |pg| {
-            let domains: Vec<String> = due.for_update().skip_locked().load(pg)?;
-            diesel::update(
-                delivery_domains::table.filter(delivery_domains::domain.eq_any(&domains)),
-            )
-            .set((
-                delivery_domains::leased_by.eq(holder),
-                delivery_domains::leased_until.eq(lease_until),
-            ))
-            .execute(pg)?;
-            Ok(domains)
-        }),
-        DbConn::Sqlite(_) => crate::db::transaction(conn, |conn| {
-            let domains: Vec<String> = due.load(conn)?;
-            mark(conn, &domains)?;
-            Ok(domains)
-        }),
-    }
+            .execute(conn)?;
+        Ok(domains)
+    })
 }
 
 /// Extends a lease; returns false if the lane is no longer ours.

@@ -39,16 +39,7 @@ pub async fn config(state: AppState) -> Result<FederationConfig<AppState>, Feder
     );
     let client = net_guard::build_client(&user_agent, timeout, settings.federation.debug)
         .map_err(|e| FederationError::App(crate::error::AppError::internal(e)))?;
-    // The instance actor is read through a throw-away context: the real one
-    // needs it to exist first.
-    let bootstrap = FederationConfig::builder()
-        .domain(settings.domain.clone())
-        .app_data(state.clone())
-        .debug(settings.federation.debug)
-        .build()
-        .await
-        .map_err(|e| FederationError::Invalid(e.to_string()))?;
-    let instance = ApubInstance::local(&bootstrap.to_request_data()).await?;
+    let instance = ApubInstance::local(&state).await?;
     FederationConfig::builder()
         .domain(settings.domain.clone())
         .app_data(state.clone())

@@ -44,18 +44,18 @@ pub struct ApubInstance {
 
 impl ApubInstance {
     /// This instance, from its row (keys are made at start).
-    pub async fn local(data: &Data<AppState>) -> Result<Self, FederationError> {
-        let row = data
+    pub async fn local(state: &AppState) -> Result<Self, FederationError> {
+        let row = state
             .db
             .run(|conn| Ok::<_, AppError>(instance::get(conn)?))
             .await?
             .ok_or(FederationError::NotFound)?;
-        let id = Url::parse(&data.settings.url("/actor"))?;
+        let id = Url::parse(&state.settings.url("/actor"))?;
         Ok(Self {
             inbox: Url::parse(&format!("{id}/inbox"))?,
-            shared_inbox: Some(Url::parse(&data.settings.url("/inbox"))?),
+            shared_inbox: Some(Url::parse(&state.settings.url("/inbox"))?),
             id,
-            domain: data.settings.domain.clone(),
+            domain: state.settings.domain.clone(),
             public_key: row.public_key,
             private_key: Some(row.private_key),
             software: Some(format!("preau {}", env!("CARGO_PKG_VERSION"))),
