@@ -198,13 +198,7 @@ impl Instance {
         let account = keys::ensure_account_keys(&self.data(), account)
             .await
             .expect("keys");
-        Signer {
-            key_id: format!("{}#main-key", account.ap_id),
-            key: RsaPrivateKey::from_pkcs8_pem(
-                account.private_key.as_deref().expect("private key"),
-            )
-            .expect("pem"),
-        }
+        Signer::of(&account.ap_id, account.private_key.as_deref())
     }
 
     /// A signer holding a local organisation's key (made on demand).
@@ -225,11 +219,7 @@ impl Instance {
         let org = keys::ensure_org_keys(&self.data(), org)
             .await
             .expect("keys");
-        Signer {
-            key_id: format!("{}#main-key", org.ap_id),
-            key: RsaPrivateKey::from_pkcs8_pem(org.private_key.as_deref().expect("private key"))
-                .expect("pem"),
-        }
+        Signer::of(&org.ap_id, org.private_key.as_deref())
     }
 
     pub async fn count(&self, sql_table: &'static str) -> i64 {
@@ -312,6 +302,16 @@ where
 pub struct Signer {
     pub key_id: String,
     pub key: RsaPrivateKey,
+}
+
+impl Signer {
+    /// An actor's main key, from its stored private key (PEM).
+    fn of(actor: &str, private_key: Option<&str>) -> Self {
+        Self {
+            key_id: format!("{actor}#main-key"),
+            key: RsaPrivateKey::from_pkcs8_pem(private_key.expect("private key")).expect("pem"),
+        }
+    }
 }
 
 /// What to sign and send; each field can be bent by a test.
