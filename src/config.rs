@@ -155,6 +155,8 @@ pub struct LimitSettings {
     /// Inbox requests accepted from one remote domain per minute (bursts
     /// up to as many); 0 for no limit.
     pub inbox_per_domain_per_minute: u32,
+    /// Largest uploaded file (announcement attachment), in bytes.
+    pub max_upload_bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -220,6 +222,7 @@ impl Default for LimitSettings {
             fetch_timeout_secs: 10,
             fetch_limit: 20,
             inbox_per_domain_per_minute: 6_000,
+            max_upload_bytes: 50 * 1024 * 1024,
         }
     }
 }
@@ -300,6 +303,11 @@ const ENV_OVERRIDES: &[(&str, &str, EnvKind)] = &[
     (
         "PREAU_LIMITS_INBOX_PER_DOMAIN_PER_MINUTE",
         "limits.inbox_per_domain_per_minute",
+        EnvKind::Integer,
+    ),
+    (
+        "PREAU_LIMITS_MAX_UPLOAD_BYTES",
+        "limits.max_upload_bytes",
         EnvKind::Integer,
     ),
     ("PREAU_LOG_FILTER", "log.filter", EnvKind::Text),

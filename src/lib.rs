@@ -10,6 +10,8 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod federation;
+pub mod files;
+pub mod html;
 pub mod model;
 pub mod server;
 pub mod services;

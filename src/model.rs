@@ -74,6 +74,42 @@ text_enum! {
     }
 }
 
+impl Role {
+    /// Whether members with this role publish for their organisation.
+    pub fn may_publish(self) -> bool {
+        matches!(
+            self,
+            Self::Admin | Self::Advisor | Self::Director | Self::Inspector
+        )
+    }
+}
+
+/// The announcement categories every instance has; admins add their own.
+/// `(slug, French label, English label)`.
+pub const BUILTIN_CATEGORIES: &[(&str, &str, &str)] = &[
+    ("administrative", "Administratif", "Administrative"),
+    ("pedagogy", "Pédagogie", "Teaching"),
+    ("event", "Événement", "Event"),
+    ("urgent", "Urgent", "Urgent"),
+];
+
+/// Checks a category slug: the built-in names and the ones admins add share
+/// the handle alphabet, so that they fit in URLs and filters.
+pub fn validate_category(value: &str) -> Result<(), String> {
+    let ok = !value.is_empty()
+        && value.len() <= 40
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "category `{value}` must be 1 to 40 lower-case letters, digits or dashes"
+        ))
+    }
+}
+
 /// Names that would shadow instance routes or WebFinger handles.
 const RESERVED_NAMES: &[&str] = &[
     "actor",

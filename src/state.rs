@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::{
     config::Settings,
     db::{self, DatabaseUrl, Db, DbError, PoolOptions},
+    files::FileStore,
     services::throttle::{DomainRateLimit, LoginThrottle},
 };
 
@@ -15,6 +16,8 @@ pub struct AppState {
     pub db: Db,
     pub login_throttle: Arc<LoginThrottle>,
     pub inbox_limit: Arc<DomainRateLimit>,
+    /// Uploaded files, by content.
+    pub files: FileStore,
 }
 
 impl AppState {
@@ -37,7 +40,11 @@ impl AppState {
         })
         .await
         .map_err(|e| DbError::Task(e.to_string()))??;
+        let files_dir = settings.data_dir.join("files");
+        let files = FileStore::local(&files_dir)
+            .map_err(|e| DbError::Setup(format!("file store {}: {e}", files_dir.display())))?;
         Ok(Self {
+            files,
             inbox_limit: Arc::new(DomainRateLimit::new(
                 settings.limits.inbox_per_domain_per_minute,
             )),

@@ -2,7 +2,9 @@
 //! authenticate; errors are `{"error": code, "message": text}`.
 
 mod accounts;
+mod announcements;
 mod federation;
+mod files;
 mod follows;
 mod organisations;
 mod tokens;
@@ -12,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::{AppState, error::AppError};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(settings: &crate::config::Settings) -> Router<AppState> {
     Router::new()
         .route("/instance", get(instance))
         .merge(tokens::routes())
@@ -20,6 +22,8 @@ pub fn routes() -> Router<AppState> {
         .merge(organisations::routes())
         .merge(follows::routes())
         .merge(federation::routes())
+        .merge(announcements::routes())
+        .merge(files::routes(settings.limits.max_upload_bytes))
         .fallback(|| async { AppError::not_found("endpoint") })
 }
 

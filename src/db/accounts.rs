@@ -187,3 +187,10 @@ pub fn usage_counts(conn: &mut DbConn) -> QueryResult<(i64, i64, i64)> {
     };
     Ok((total, active(30)?, active(180)?))
 }
+
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Account>> {
+    accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .select(Account::as_select())
+        .load(conn)
+}

@@ -159,3 +159,67 @@ pub fn by_activity_id(conn: &mut DbConn, activity_id: &str) -> QueryResult<Optio
         .first(conn)
         .optional()
 }
+
+/// Whether an actor has an accepted follower whose id starts with `prefix`
+/// (this instance's base URL: a local follower).
+pub fn has_follower_under(conn: &mut DbConn, target: &str, prefix: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        follows::table
+            .filter(follows::target_ap_id.eq(target))
+            .filter(follows::pending.eq(false))
+            .filter(
+                follows::follower_ap_id
+                    .like(format!("{}%", escape_like(prefix)))
+                    .escape('\\'),
+            ),
+    ))
+    .get_result(conn)
+}
+
+/// Whether an actor has an accepted follower on a domain, given the
+/// domain's base URL (`https://domain/`).
+pub fn has_follower_on(conn: &mut DbConn, target: &str, base_url: &str) -> QueryResult<bool> {
+    has_follower_under(conn, target, base_url)
+}
+
+/// Inboxes of an actor's accepted followers; with `organisations_only`,
+/// only followers that are organisations (`Group`s).
+pub fn follower_inboxes(
+    conn: &mut DbConn,
+    target: &str,
+    organisations_only: bool,
+) -> QueryResult<Vec<String>> {
+    use super::schema::organisations;
+    let query = follows::table
+        .filter(follows::target_ap_id.eq(target))
+        .filter(follows::pending.eq(false))
+        .select(follows::follower_inbox)
+        .distinct();
+    if organisations_only {
+        query
+            .filter(
+                follows::follower_ap_id.eq_any(organisations::table.select(organisations::ap_id)),
+            )
+            .load(conn)
+    } else {
+        query.load(conn)
+    }
+}
+
+/// Ids of the organisations (rows) an actor follows, accepted only.
+pub fn followed_organisation_ids(conn: &mut DbConn, follower: &str) -> QueryResult<Vec<i64>> {
+    use super::schema::organisations;
+    follows::table
+        .inner_join(organisations::table.on(organisations::ap_id.eq(follows::target_ap_id)))
+        .filter(follows::follower_ap_id.eq(follower))
+        .filter(follows::pending.eq(false))
+        .select(organisations::id)
+        .load(conn)
+}
+
+/// `LIKE` pattern text matching itself literally (`\` is the escape).
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -102,3 +102,31 @@ pub fn of_organisation(
         .select((memberships::id, accounts::username, memberships::role))
         .load(conn)
 }
+
+/// `(organisation id, organisation actor id, role)` of every membership of
+/// an account: what its timeline is addressed through.
+pub fn of_account_with_actors(
+    conn: &mut DbConn,
+    account_id: i64,
+) -> QueryResult<Vec<(i64, String, String)>> {
+    memberships::table
+        .inner_join(organisations::table)
+        .filter(memberships::account_id.eq(account_id))
+        .select((organisations::id, organisations::ap_id, memberships::role))
+        .load(conn)
+}
+
+/// `(account id, role)` of the members of some organisations.
+pub fn members_of(
+    conn: &mut DbConn,
+    organisation_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64, String)>> {
+    memberships::table
+        .filter(memberships::organisation_id.eq_any(organisation_ids))
+        .select((
+            memberships::organisation_id,
+            memberships::account_id,
+            memberships::role,
+        ))
+        .load(conn)
+}

@@ -6,7 +6,11 @@ mod migrations;
 pub mod schema;
 
 pub mod accounts;
+pub mod acknowledgements;
+pub mod announcements;
+pub mod categories;
 pub mod domain_policies;
+pub mod files;
 pub mod follows;
 pub mod instance;
 pub mod memberships;

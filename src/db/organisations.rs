@@ -243,3 +243,23 @@ pub fn set_keys_if_missing(
     .execute(conn)?;
     by_id(conn, id)
 }
+
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Organisation>> {
+    organisations::table
+        .filter(organisations::id.eq_any(ids))
+        .select(Organisation::as_select())
+        .load(conn)
+}
+
+pub fn by_slug_and_domain(
+    conn: &mut DbConn,
+    slug: &str,
+    domain: &str,
+) -> QueryResult<Option<Organisation>> {
+    organisations::table
+        .filter(organisations::slug.eq(slug))
+        .filter(organisations::domain.eq(domain))
+        .select(Organisation::as_select())
+        .first(conn)
+        .optional()
+}

@@ -167,7 +167,92 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    files (sha256) {
+        sha256 -> Text,
+        media_type -> Text,
+        size -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    announcement_categories (slug) {
+        slug -> Text,
+        label -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    announcements (id) {
+        id -> BigInt,
+        public_id -> Text,
+        ap_id -> Text,
+        local -> Bool,
+        organisation_id -> BigInt,
+        author_ap_id -> Text,
+        author_name -> Text,
+        author_account_id -> Nullable<BigInt>,
+        title -> Text,
+        summary -> Text,
+        body_markdown -> Nullable<Text>,
+        body_html -> Text,
+        category -> Text,
+        target_roles -> Text,
+        public -> Bool,
+        pinned -> Bool,
+        ack_requested -> Bool,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        url -> Text,
+        published_at -> Timestamp,
+        updated_at -> Timestamp,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    announcement_attachments (id) {
+        id -> BigInt,
+        announcement_id -> BigInt,
+        position -> Integer,
+        name -> Text,
+        media_type -> Text,
+        size -> Nullable<BigInt>,
+        url -> Text,
+        sha256 -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    acknowledgements (id) {
+        id -> BigInt,
+        announcement_id -> BigInt,
+        reader_ap_id -> Text,
+        reader_domain -> Text,
+        account_id -> Nullable<BigInt>,
+        read_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        announcement_id -> BigInt,
+        kind -> Text,
+        created_at -> Timestamp,
+        seen_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
+diesel::joinable!(announcements -> organisations (organisation_id));
+diesel::joinable!(announcement_attachments -> announcements (announcement_id));
+diesel::joinable!(acknowledgements -> announcements (announcement_id));
+diesel::joinable!(notifications -> announcements (announcement_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
 
@@ -183,5 +268,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     received_activities,
     outbox,
     delivery_domains,
-    tombstones
+    tombstones,
+    files,
+    announcement_categories,
+    announcements,
+    announcement_attachments,
+    acknowledgements,
+    notifications
 );

@@ -16,7 +16,7 @@ pub fn contains(conn: &mut DbConn, ap_id: &str) -> QueryResult<bool> {
 }
 
 /// Records a deletion and removes what we held of the object: a remote
-/// organisation or person, and the follows from or to it.
+/// organisation, person or announcement, and the follows from or to it.
 pub fn bury(conn: &mut DbConn, ap_id: &str, deleted_by: &str) -> QueryResult<()> {
     let now = super::now();
     crate::per_backend!(conn, |c| diesel::insert_into(tombstones::table)
@@ -35,6 +35,7 @@ pub fn bury(conn: &mut DbConn, ap_id: &str, deleted_by: &str) -> QueryResult<()>
         ),
     )
     .execute(conn)?;
+    super::announcements::delete_remote_by_ap_id(conn, ap_id)?;
     diesel::delete(
         organisations::table
             .filter(organisations::ap_id.eq(ap_id))

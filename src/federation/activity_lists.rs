@@ -14,15 +14,20 @@ use crate::{
     federation::{
         FederationError,
         protocol::activities::{
+            announce::Announce,
+            create_or_update::CreateOrUpdateArticle,
             deletion::Delete,
             following::{Accept, Follow, Reject, UndoFollow},
+            reading::Read,
             updating::UpdateGroup,
         },
     },
 };
 
 /// The `type` values the inbox processes.
-pub const SUPPORTED_TYPES: &[&str] = &["Follow", "Accept", "Reject", "Undo", "Update", "Delete"];
+pub const SUPPORTED_TYPES: &[&str] = &[
+    "Follow", "Accept", "Reject", "Undo", "Create", "Update", "Delete", "Announce", "Read",
+];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -31,8 +36,14 @@ pub enum InboxActivities {
     Accept(Accept),
     Reject(Reject),
     UndoFollow(UndoFollow),
+    /// Before `CreateOrUpdateArticle`: an `Update` whose object is a
+    /// `Group` must not be read as an article (and the reverse); the
+    /// object's `type` decides.
     UpdateGroup(Box<UpdateGroup>),
+    CreateOrUpdateArticle(Box<CreateOrUpdateArticle>),
     Delete(Delete),
+    Announce(Box<Announce>),
+    Read(Read),
 }
 
 macro_rules! each {
@@ -44,6 +55,9 @@ macro_rules! each {
             InboxActivities::UndoFollow($a) => $body,
             InboxActivities::UpdateGroup($a) => $body,
             InboxActivities::Delete($a) => $body,
+            InboxActivities::CreateOrUpdateArticle($a) => $body,
+            InboxActivities::Announce($a) => $body,
+            InboxActivities::Read($a) => $body,
         }
     };
 }

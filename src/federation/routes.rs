@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/actor/{collection}", get(instance_collection))
         .route("/orgs/{slug}", get(group_actor))
         .route("/orgs/{slug}/{collection}", get(group_collection))
+        .route("/announcements/{key}", get(announcement))
         .route("/users/{username}", get(person_actor))
         .route("/users/{username}/{collection}", get(person_collection))
         .route("/inbox", post(inbox::receive))
@@ -155,9 +156,14 @@ async fn nodeinfo_links(data: Data<AppState>) -> Json<Value> {
 }
 
 async fn nodeinfo(data: Data<AppState>) -> Result<Response, FederationError> {
-    let (users, active_month, active_half_year) = data
+    let ((users, active_month, active_half_year), local_posts) = data
         .db
-        .run(|conn| Ok::<_, AppError>(accounts::usage_counts(conn)?))
+        .run(|conn| {
+            Ok::<_, AppError>((
+                accounts::usage_counts(conn)?,
+                crate::db::announcements::count_local(conn)?,
+            ))
+        })
         .await?;
     let mode = super::policy::load(&data).await?.mode;
     let body = json!({
@@ -176,7 +182,7 @@ async fn nodeinfo(data: Data<AppState>) -> Result<Response, FederationError> {
                 "activeMonth": active_month,
                 "activeHalfyear": active_half_year,
             },
-            "localPosts": 0,
+            "localPosts": local_posts,
         },
         "metadata": {
             "nodeName": data.settings.domain,
@@ -237,8 +243,7 @@ async fn group_actor(
 ) -> Result<Response, FederationError> {
     let group = load_group(&data, slug).await?;
     if !wants_activity_json(&headers) {
-        let subtitle = format!("{} · {}", group.kind, group.description);
-        return Ok(actor_page(&group.name, &subtitle, &group.ap_id));
+        return Ok(crate::web::pages::organisation(&data, group.row).await?);
     }
     Ok(activity_json(group.into_json(&data).await?))
 }
@@ -376,4 +381,39 @@ async fn instance_collection(
 ) -> Result<Response, FederationError> {
     let actor = data.settings.url("/actor");
     collection(&data, Owner::Instance, actor, &name, query.page).await
+}
+
+/// An announcement: its `Article` for peers (public, local ones; a deleted
+/// one answers 410 with a `Tombstone`), its page for people.
+async fn announcement(
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    data: Data<AppState>,
+) -> Result<Response, FederationError> {
+    if !wants_activity_json(&headers) {
+        let view = crate::web::pages::public_announcement(&data, &key).await?;
+        return Ok(crate::web::pages::announcement(&data, view)?);
+    }
+    let ap_id = data.settings.url(&format!("/announcements/{key}"));
+    let found = data
+        .db
+        .run(move |conn| {
+            if crate::db::tombstones::contains(conn, &ap_id)? {
+                return Ok::<_, AppError>(Err(ap_id));
+            }
+            Ok(Ok(crate::db::announcements::by_public_id(conn, &key)?
+                .filter(|row| row.local && row.public)
+                .map(|row| super::objects::announcement::ApubAnnouncement::load(conn, row))
+                .transpose()?))
+        })
+        .await?;
+    match found {
+        Ok(Some(announcement)) => Ok(activity_json(announcement.document()?)),
+        Ok(None) => Err(FederationError::NotFound),
+        Err(ap_id) => {
+            let mut response = activity_json(json!({"id": ap_id, "type": "Tombstone"}));
+            *response.status_mut() = axum::http::StatusCode::GONE;
+            Ok(response)
+        }
+    }
 }

@@ -17,7 +17,7 @@ use crate::{
     federation::{
         FederationError,
         activities::new_activity_id,
-        objects::{actor::SomeActor, person::ApubPerson},
+        objects::{actor::SomeActor, group::ApubGroup, person::ApubPerson},
         protocol::activities::following::{Follow, UndoFollow},
         send::{self, Outgoing},
     },
@@ -71,19 +71,62 @@ pub async fn resolve(data: &Data<AppState>, target: &str) -> Result<SomeActor, F
     webfinger_resolve_actor::<AppState, SomeActor>(handle, data).await
 }
 
-fn me(caller: &Caller) -> AppResult<ApubPerson> {
-    let Caller::Account(account) = caller else {
-        return Err(AppError::bad_request(
-            "the operator cannot follow: use an account",
-        ));
-    };
-    ApubPerson::new((**account).clone()).map_err(federation_to_app)
+/// Who follows: the caller's own account, or a local organisation the
+/// caller manages (a school following its circonscription, so that its
+/// members read what is addressed to their roles).
+#[derive(Debug, Clone, Copy)]
+pub enum Follower<'a> {
+    Me,
+    Organisation(&'a str),
+}
+
+async fn follower_actor(
+    data: &Data<AppState>,
+    caller: &Caller,
+    follower: Follower<'_>,
+) -> AppResult<SomeActor> {
+    match follower {
+        Follower::Me => {
+            let Caller::Account(account) = caller else {
+                return Err(AppError::bad_request(
+                    "the operator cannot follow: use an account",
+                ));
+            };
+            Ok(SomeActor::Person(Box::new(
+                ApubPerson::new((**account).clone()).map_err(federation_to_app)?,
+            )))
+        }
+        Follower::Organisation(slug) => {
+            let (slug, caller) = (slug.to_string(), caller.clone());
+            let org = data
+                .db
+                .run(move |conn| {
+                    let org = crate::db::organisations::local_by_slug(conn, &slug)?
+                        .ok_or_else(|| AppError::not_found(&format!("organisation `{slug}`")))?;
+                    if !super::organisations::can_manage(conn, &caller, org.id)? {
+                        return Err(AppError::forbidden(
+                            "only the organisation's admins decide what it follows",
+                        ));
+                    }
+                    Ok(org)
+                })
+                .await?;
+            Ok(SomeActor::Group(Box::new(
+                ApubGroup::new(org).map_err(federation_to_app)?,
+            )))
+        }
+    }
 }
 
 /// Follows an organisation. A local one is followed at once; a remote one
 /// gets a `Follow` and the follow stays pending until its `Accept` arrives.
-pub async fn follow(data: &Data<AppState>, caller: &Caller, target: &str) -> AppResult<FollowView> {
-    let me = me(caller)?;
+pub async fn follow(
+    data: &Data<AppState>,
+    caller: &Caller,
+    follower: Follower<'_>,
+    target: &str,
+) -> AppResult<FollowView> {
+    let me = follower_actor(data, caller, follower).await?;
     let target = resolve(data, target).await.map_err(federation_to_app)?;
     let SomeActor::Group(group) = &target else {
         return Err(AppError::invalid(
@@ -91,7 +134,12 @@ pub async fn follow(data: &Data<AppState>, caller: &Caller, target: &str) -> App
         ));
     };
     let target_id = group.ap_id.clone();
-    let follower_id = me.ap_id.clone();
+    if target_id == me.id().as_str() {
+        return Err(AppError::invalid(
+            "target: an organisation cannot follow itself",
+        ));
+    }
+    let follower_id = me.id().to_string();
     let follower_inbox = me.shared_inbox_or_inbox().to_string();
     if group.local {
         let pending = group.approve_followers;
@@ -149,10 +197,15 @@ pub async fn follow(data: &Data<AppState>, caller: &Caller, target: &str) -> App
 }
 
 /// Stops following; the remote instance gets an `Undo(Follow)`.
-pub async fn unfollow(data: &Data<AppState>, caller: &Caller, target: &str) -> AppResult<()> {
-    let me = me(caller)?;
+pub async fn unfollow(
+    data: &Data<AppState>,
+    caller: &Caller,
+    follower: Follower<'_>,
+    target: &str,
+) -> AppResult<()> {
+    let me = follower_actor(data, caller, follower).await?;
     let target = resolve(data, target).await.map_err(federation_to_app)?;
-    let (follower, target_id) = (me.ap_id.clone(), target.id().to_string());
+    let (follower, target_id) = (me.id().to_string(), target.id().to_string());
     let existing = {
         let (follower, target_id) = (follower.clone(), target_id.clone());
         data.db
@@ -195,9 +248,13 @@ pub async fn unfollow(data: &Data<AppState>, caller: &Caller, target: &str) -> A
 }
 
 /// What the caller follows, accepted or still pending.
-pub async fn list(data: &Data<AppState>, caller: &Caller) -> AppResult<Vec<FollowView>> {
-    let me = me(caller)?;
-    let follower = me.ap_id.clone();
+pub async fn list(
+    data: &Data<AppState>,
+    caller: &Caller,
+    follower: Follower<'_>,
+) -> AppResult<Vec<FollowView>> {
+    let me = follower_actor(data, caller, follower).await?;
+    let follower = me.id().to_string();
     data.db
         .run(move |conn| {
             Ok::<_, AppError>(

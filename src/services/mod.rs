@@ -2,6 +2,8 @@
 //! and the CLI all call these functions, which check input and permissions.
 
 pub mod accounts;
+pub mod acknowledgements;
+pub mod announcements;
 pub mod auth;
 pub mod federation_admin;
 pub mod follows;
@@ -10,6 +12,7 @@ pub mod organisations;
 pub mod pagination;
 pub mod passwords;
 pub mod throttle;
+pub mod timeline;
 
 use crate::db::accounts::Account;
 

@@ -64,6 +64,17 @@ impl<T> Page<T> {
     }
 }
 
+impl<T> Page<T> {
+    /// A page whose next one starts after the row `next` (newest-first
+    /// lists, where the cursor is the last id shown).
+    pub fn with_cursor(items: Vec<T>, next: Option<i64>) -> Self {
+        Self {
+            items,
+            next_cursor: next.map(encode),
+        }
+    }
+}
+
 fn encode(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("id:{id}"))
 }

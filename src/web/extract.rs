@@ -94,3 +94,20 @@ impl FromRequestParts<AppState> for Authenticated {
         auth::authenticate(state, token).await.map(Self)
     }
 }
+
+/// The account of a request when it carries a token (which must then be
+/// valid); `None` for anonymous requests.
+pub struct MaybeAuthenticated(pub Option<Account>);
+
+impl FromRequestParts<AppState> for MaybeAuthenticated {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        match bearer_token(parts)? {
+            Some(token) => auth::authenticate(state, token)
+                .await
+                .map(|a| Self(Some(a))),
+            None => Ok(Self(None)),
+        }
+    }
+}

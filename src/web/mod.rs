@@ -1,8 +1,11 @@
 //! The HTTP surface: one axum router with the health checks, the JSON API
-//! and (later) the HTML pages, wrapped in the layers every request gets.
+//! the HTML pages and feeds, wrapped in the layers every request gets.
 
 pub mod extract;
+mod feeds;
+mod files;
 mod health;
+pub mod pages;
 mod request_id;
 
 use std::time::Duration;
@@ -26,7 +29,9 @@ pub fn router(state: AppState, federation: FederationConfig<AppState>) -> Router
     Router::new()
         .merge(health::routes())
         .merge(federation::routes::routes())
-        .nest("/api/v1", api::routes())
+        .merge(feeds::routes())
+        .merge(files::routes())
+        .nest("/api/v1", api::routes(&state.settings))
         .fallback(|| async { AppError::not_found("page") })
         .with_state(state)
         .layer(FederationMiddleware::new(federation))

@@ -1,8 +1,11 @@
 //! What each incoming activity means: `verify` holds every check, `receive`
 //! only writes (and is safe to run twice). Grouped by verb family.
 
+pub mod announce;
+pub mod create_or_update;
 pub mod deletion;
 pub mod following;
+pub mod reading;
 pub mod updating;
 
 use activitypub_federation::config::Data;

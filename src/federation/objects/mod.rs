@@ -3,6 +3,7 @@
 //! `from_json`).
 
 pub mod actor;
+pub mod announcement;
 pub mod group;
 pub mod instance;
 pub mod person;

@@ -19,7 +19,9 @@ static CONTEXT: LazyLock<Value> = LazyLock::new(|| {
             "discoverable": "http://joinmastodon.org/ns#discoverable",
             "PropertyValue": "schema:PropertyValue",
             "value": "schema:value",
-            "preau:parent": {"@type": "@id"}
+            "preau:parent": {"@type": "@id"},
+            "size": "preau:size",
+            "digestMultibase": "https://w3id.org/security#digestMultibase"
         }
     ])
 });

@@ -5,3 +5,4 @@ pub mod activities;
 pub mod actors;
 pub mod collections;
 pub mod context;
+pub mod objects;

@@ -1,0 +1,3 @@
+//! `Create` and `Update` sent by their author.
+
+pub mod article;

@@ -1,0 +1,3 @@
+//! Acknowledgements.
+
+pub mod read;

@@ -1,0 +1,289 @@
+//! Who sees which announcement, and the home timeline.
+//!
+//! An account sees the public announcements of the organisations it
+//! follows, and, in each organisation it belongs to, the announcements of
+//! that organisation and of the organisations it follows that are
+//! addressed to every role or to the account's role there. Nothing is
+//! copied per reader: the audience is computed from follows and
+//! memberships at read time, so a new follow, membership or role shows at
+//! once.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::pagination::{Page, PageRequest};
+use crate::{
+    AppState,
+    db::{
+        self, DbConn,
+        accounts::Account,
+        acknowledgements,
+        announcements::{self, Announcement, Audience, Filter},
+        follows, memberships,
+        organisations::{self, Organisation},
+    },
+    error::{AppError, AppResult},
+};
+
+/// The audience an account belongs to.
+pub fn audience_of(conn: &mut DbConn, account: &Account) -> Result<Audience, AppError> {
+    let public_of = follows::followed_organisation_ids(conn, &account.ap_id)?;
+    let mut roles: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
+    for (organisation_id, organisation_ap_id, role) in
+        memberships::of_account_with_actors(conn, account.id)?
+    {
+        roles
+            .entry(organisation_id)
+            .or_default()
+            .insert(role.clone());
+        for followed in follows::followed_organisation_ids(conn, &organisation_ap_id)? {
+            roles.entry(followed).or_default().insert(role.clone());
+        }
+    }
+    Ok(Audience {
+        public_of,
+        addressed: roles
+            .into_iter()
+            .map(|(id, roles)| (id, roles.into_iter().collect()))
+            .collect(),
+    })
+}
+
+/// Whether an announcement is addressed to an audience.
+pub fn reaches(audience: &Audience, announcement: &Announcement) -> bool {
+    if announcement.public && audience.public_of.contains(&announcement.organisation_id) {
+        return true;
+    }
+    let wanted = announcement.roles();
+    audience.addressed.iter().any(|(org, roles)| {
+        *org == announcement.organisation_id
+            && (wanted.is_empty() || roles.iter().any(|r| wanted.contains(&r.as_str())))
+    })
+}
+
+/// `?organisation=…&category=…&unread=true&cursor=…&limit=…`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineQuery {
+    /// An organisation's actor id, `slug@domain`, or a local slug.
+    pub organisation: Option<String>,
+    pub category: Option<String>,
+    #[serde(default)]
+    pub unread: bool,
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// Default page size of timelines.
+pub const TIMELINE_LIMIT: i64 = 20;
+
+#[derive(Debug, Serialize)]
+pub struct OrganisationRef {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub domain: String,
+    pub local: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AuthorRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AttachmentView {
+    pub name: String,
+    pub media_type: String,
+    pub size: Option<i64>,
+    pub url: String,
+    pub sha256: Option<String>,
+}
+
+/// An announcement as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct AnnouncementView {
+    /// Its ActivityPub id.
+    pub id: String,
+    /// Its name in this instance's URLs (`/api/v1/announcements/{key}`).
+    pub key: String,
+    pub url: String,
+    pub local: bool,
+    pub organisation: OrganisationRef,
+    pub author: AuthorRef,
+    pub title: String,
+    pub summary: String,
+    /// Sanitised HTML.
+    pub content: String,
+    /// The Markdown source, when known.
+    pub body: Option<String>,
+    pub category: String,
+    /// Empty: every role.
+    pub target_roles: Vec<String>,
+    pub public: bool,
+    pub pinned: bool,
+    pub ack_requested: bool,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub attachments: Vec<AttachmentView>,
+    /// Whether the reader acknowledged it; absent for anonymous readers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read: Option<bool>,
+}
+
+fn organisation_ref(org: &Organisation) -> OrganisationRef {
+    OrganisationRef {
+        id: org.ap_id.clone(),
+        slug: org.slug.clone(),
+        name: org.name.clone(),
+        domain: org.domain.clone(),
+        local: org.local,
+    }
+}
+
+/// Views of some rows, loading their organisations, attachments and the
+/// reader's acknowledgements in one query each.
+pub fn views(
+    conn: &mut DbConn,
+    rows: Vec<Announcement>,
+    reader: Option<i64>,
+) -> Result<Vec<AnnouncementView>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut org_ids: Vec<i64> = rows.iter().map(|r| r.organisation_id).collect();
+    org_ids.sort_unstable();
+    org_ids.dedup();
+    let orgs: HashMap<i64, Organisation> = organisations::by_ids(conn, &org_ids)?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let mut attachments: HashMap<i64, Vec<AttachmentView>> = HashMap::new();
+    for a in announcements::attachments_of(conn, &ids)? {
+        attachments
+            .entry(a.announcement_id)
+            .or_default()
+            .push(AttachmentView {
+                name: a.name,
+                media_type: a.media_type,
+                size: a.size,
+                url: a.url,
+                sha256: a.sha256,
+            });
+    }
+    let read = match reader {
+        Some(account) => Some(acknowledgements::read_by(conn, account, &ids)?),
+        None => None,
+    };
+    rows.into_iter()
+        .map(|row| {
+            let org = orgs
+                .get(&row.organisation_id)
+                .ok_or_else(|| AppError::internal("announcement without organisation"))?;
+            Ok(AnnouncementView {
+                organisation: organisation_ref(org),
+                author: AuthorRef {
+                    id: row.author_ap_id.clone(),
+                    name: row.author_name.clone(),
+                },
+                target_roles: row.roles().into_iter().map(str::to_string).collect(),
+                attachments: attachments.remove(&row.id).unwrap_or_default(),
+                read: read.as_ref().map(|set| set.contains(&row.id)),
+                id: row.ap_id,
+                key: row.public_id,
+                url: row.url,
+                local: row.local,
+                title: row.title,
+                summary: row.summary,
+                content: row.body_html,
+                body: row.body_markdown,
+                category: row.category,
+                public: row.public,
+                pinned: row.pinned,
+                ack_requested: row.ack_requested,
+                starts_at: row.starts_at.map(|t| t.and_utc()),
+                ends_at: row.ends_at.map(|t| t.and_utc()),
+                expires_at: row.expires_at.map(|t| t.and_utc()),
+                published: row.published_at.and_utc(),
+                updated: row.updated_at.and_utc(),
+            })
+        })
+        .collect()
+}
+
+/// Finds an organisation named by actor id, `slug@domain` or local slug.
+pub fn find_organisation(
+    conn: &mut DbConn,
+    settings: &crate::config::Settings,
+    name: &str,
+) -> Result<Option<Organisation>, AppError> {
+    let name = name
+        .trim()
+        .trim_start_matches("acct:")
+        .trim_start_matches('@');
+    if name.starts_with("https://") || name.starts_with("http://") {
+        return Ok(organisations::by_ap_id(conn, name)?);
+    }
+    match name.split_once('@') {
+        Some((slug, domain))
+            if crate::federation::policy::normalize_domain(domain)
+                == crate::federation::policy::normalize_domain(&settings.domain) =>
+        {
+            Ok(organisations::local_by_slug(conn, slug)?)
+        }
+        Some((slug, domain)) => Ok(organisations::by_slug_and_domain(conn, slug, domain)?),
+        None => Ok(organisations::local_by_slug(conn, name)?),
+    }
+}
+
+/// Checks a page size; timelines default to [`TIMELINE_LIMIT`].
+pub fn page_bounds(cursor: Option<String>, limit: Option<i64>) -> AppResult<(Option<i64>, i64)> {
+    let (after, limit) = PageRequest {
+        cursor,
+        limit: Some(limit.unwrap_or(TIMELINE_LIMIT)),
+    }
+    .bounds()?;
+    Ok(((after > 0).then_some(after), limit))
+}
+
+/// The home timeline of an account, newest first.
+pub async fn home(
+    state: &AppState,
+    account: &Account,
+    query: TimelineQuery,
+) -> AppResult<Page<AnnouncementView>> {
+    let (before_id, limit) = page_bounds(query.cursor.clone(), query.limit)?;
+    let (account, settings) = (account.clone(), state.settings.clone());
+    state
+        .db
+        .run(move |conn| {
+            let audience = audience_of(conn, &account)?;
+            let organisation_id = match &query.organisation {
+                Some(name) => Some(
+                    find_organisation(conn, &settings, name)?
+                        .ok_or_else(|| AppError::not_found(&format!("organisation `{name}`")))?
+                        .id,
+                ),
+                None => None,
+            };
+            let filter = Filter {
+                organisation_id,
+                category: query.category.clone(),
+                unread_by: query.unread.then_some(account.id),
+                live_at: Some(db::now()),
+                before_id,
+            };
+            let rows = announcements::visible(conn, &audience, &filter, limit + 1)?;
+            let more = rows.len() as i64 > limit;
+            let mut rows = rows;
+            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            let last = rows.last().map(|r| r.id);
+            let items = views(conn, rows, Some(account.id))?;
+            Ok(Page::with_cursor(items, more.then_some(last).flatten()))
+        })
+        .await
+}
