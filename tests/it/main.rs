@@ -7,6 +7,7 @@
 mod harness;
 
 mod api_accounts;
+mod api_announcements;
 mod api_errors;
 mod api_organisations;
 mod cli;
