@@ -242,6 +242,10 @@ impl Instance {
                         .count()
                         .get_result(conn)?,
                     "tombstones" => schema::tombstones::table.count().get_result(conn)?,
+                    "announcements" => schema::announcements::table.count().get_result(conn)?,
+                    "acknowledgements" => {
+                        schema::acknowledgements::table.count().get_result(conn)?
+                    }
                     other => panic!("unknown count {other}"),
                 };
                 Ok::<_, preau::AppError>(n)

@@ -1,5 +1,6 @@
 //! Federation between real instances on loopback ports, in this process.
 
+mod announcements;
 mod delivery;
 mod hostile;
 mod instances;
