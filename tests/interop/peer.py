@@ -455,6 +455,53 @@ async def await_accept(state: State, group: dict, follow: dict, timeout: float) 
         return activity
 
 
+def check_article(article, group: dict, where: str) -> None:
+    if not isinstance(article, dict) or not has_type(article, "Article"):
+        raise StepFailed(5, where, f"expected an embedded Article, got {str(article)[:300]}")
+    for field in ("id", "name", "content", "attributedTo", "published", "url", "summary"):
+        if not article.get(field):
+            raise StepFailed(5, where, f"the Article has no {field}: {article}")
+    if first_id(article.get("audience")) != group["id"]:
+        raise StepFailed(5, where, f"the Article's audience is {article.get('audience')!r}, not the group")
+    if urlsplit(article["id"]).netloc != urlsplit(group["id"]).netloc:
+        raise StepFailed(5, where, f"the Article {article['id']} is not on the group's instance")
+
+
+async def await_announcement(state: State, group: dict, timeout: float) -> None:
+    """Step 5: the group relays a publication as Announce(Create(Article))
+    (FEP-1b12) and as Announce(Article) (what Mastodon reads), both signed
+    by the group."""
+    deadline = time.monotonic() + timeout
+    wanted = {"Create", "Article"}
+    while wanted:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise StepFailed(5, "Announce", f"still waiting for Announce of {sorted(wanted)} after {timeout:g} s")
+        try:
+            got: Received = await asyncio.wait_for(state.inbox.get(), remaining)
+        except asyncio.TimeoutError:
+            continue
+        activity = json.loads(got.body)
+        if not isinstance(activity, dict) or not has_type(activity, "Announce"):
+            continue
+        owner = await verify(state, got.method, got.url, got.headers, got.body)
+        if owner != group["id"]:
+            raise StepFailed(5, "Announce signature", f"bovine verified the Announce as signed by {owner!r}, not the group")
+        if first_id(activity.get("actor")) != group["id"]:
+            raise StepFailed(5, "Announce", f"the Announce's actor is {activity.get('actor')!r}")
+        inner = activity.get("object")
+        if isinstance(inner, dict) and has_type(inner, "Create"):
+            check_article(inner.get("object"), group, "Announce(Create(Article))")
+            if first_id(inner.get("actor")) != first_id(inner["object"].get("attributedTo")):
+                raise StepFailed(5, "Create", "the Create's actor is not the Article's author")
+            wanted.discard("Create")
+        elif isinstance(inner, dict) and has_type(inner, "Article"):
+            check_article(inner, group, "Announce(Article)")
+            wanted.discard("Article")
+        log.info("step 5: bovine verified a signed Announce of %s: %s", inner.get("type") if isinstance(inner, dict) else inner,
+                 (inner.get("object") or inner).get("name") if isinstance(inner, dict) else "")
+
+
 async def run(args) -> int:
     base = f"http://localhost:{args.port}"
     actor_id = f"{base}/users/{USERNAME}"
@@ -492,6 +539,11 @@ async def run(args) -> int:
             group = await resolve_group(state, preau, args.group)
             follow = await send_follow(state, group)
             await await_accept(state, group, follow, args.timeout)
+            if args.followed_file:
+                # Tells check.sh to publish; the announcement must then arrive.
+                with open(args.followed_file, "w") as marker:
+                    marker.write(follow["id"])
+                await await_announcement(state, group, args.timeout)
 
             if state.background:
                 await asyncio.wait(state.background, timeout=10)
@@ -521,6 +573,8 @@ def main(argv=None) -> int:
                         help="algorithm name in the Digest header; bovine's default is sha-256")
     parser.add_argument("--require-signed-fetch", action="store_true",
                         help="also fail unless every GET of our actor carried a signature bovine verified")
+    parser.add_argument("--followed-file",
+                        help="after the Accept, write the Follow's id to this file and wait for an announcement")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (bovine included)")
     args = parser.parse_args(argv)
 
