@@ -6,11 +6,15 @@ use std::path::Path;
 
 use preau::federation::protocol::{
     activities::{
+        announce::Announce,
+        create_or_update::CreateOrUpdateArticle,
         deletion::Delete,
         following::{Accept, Follow, UndoFollow},
+        reading::Read,
     },
     actors::{Application, Group, Person},
     collections::{OrderedCollection, OrderedCollectionPage},
+    objects::Article,
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -242,6 +246,14 @@ fn federation_spec_examples_parse() {
             "accept.json" => serde_json::from_value::<Accept>(value).map(|_| ()),
             "undo-follow.json" => serde_json::from_value::<UndoFollow>(value).map(|_| ()),
             "followers.json" => serde_json::from_value::<OrderedCollection>(value).map(|_| ()),
+            "article.json" => serde_json::from_value::<Article>(value).map(|_| ()),
+            "announce-create-article.json" | "announce-article.json" => {
+                serde_json::from_value::<Announce>(value).map(|_| ())
+            }
+            "update-article.json" => {
+                serde_json::from_value::<CreateOrUpdateArticle>(value).map(|_| ())
+            }
+            "read.json" => serde_json::from_value::<Read>(value).map(|_| ()),
             "webfinger.json" | "nodeinfo.json" => Ok(()),
             // Documents in the shape other servers send them.
             "mastodon-person.json" | "gotosocial-person.json" => {
@@ -257,5 +269,5 @@ fn federation_spec_examples_parse() {
         parsed.unwrap_or_else(|e| panic!("{name}: {e}"));
         seen += 1;
     }
-    assert!(seen >= 15, "examples are missing: {seen}");
+    assert!(seen >= 21, "examples are missing: {seen}");
 }
