@@ -253,19 +253,19 @@ pub async fn notifications(
             {
                 views.insert(id, view);
             }
-            let items = rows
-                .into_iter()
-                .filter_map(|n| {
-                    views
-                        .remove(&n.announcement_id)
-                        .map(|announcement| NotificationView {
-                            kind: n.kind,
-                            created_at: n.created_at.and_utc(),
-                            seen: n.seen_at.is_some(),
-                            announcement,
+            let items =
+                rows.into_iter()
+                    .filter_map(|n| {
+                        views.get(&n.announcement_id).cloned().map(|announcement| {
+                            NotificationView {
+                                kind: n.kind,
+                                created_at: n.created_at.and_utc(),
+                                seen: n.seen_at.is_some(),
+                                announcement,
+                            }
                         })
-                })
-                .collect();
+                    })
+                    .collect();
             Ok(Page::with_cursor(items, more.then_some(last).flatten()))
         })
         .await

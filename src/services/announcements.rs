@@ -385,6 +385,7 @@ pub async fn edit(
                     })
                 })
                 .collect();
+            let roles_changed = changes.target_roles.is_some();
             let merged = NewAnnouncement {
                 title: changes.title.unwrap_or(row.title.clone()),
                 body: changes
@@ -396,7 +397,13 @@ pub async fn edit(
                 target_roles: changes
                     .target_roles
                     .unwrap_or_else(|| row.roles().into_iter().map(str::to_string).collect()),
-                public: Some(changes.public.unwrap_or(row.public)),
+                // New roles without a word on `public` take the default
+                // (public only for every role); otherwise it stays.
+                public: changes.public.or(if roles_changed {
+                    None
+                } else {
+                    Some(row.public)
+                }),
                 pinned: changes.pinned.unwrap_or(row.pinned),
                 ack_requested: changes.ack_requested.unwrap_or(row.ack_requested),
                 expires_at: changes
@@ -407,15 +414,6 @@ pub async fn edit(
                     .unwrap_or(row.starts_at.map(|t| t.and_utc())),
                 ends_at: changes.ends_at.unwrap_or(row.ends_at.map(|t| t.and_utc())),
                 attachments: changes.attachments.unwrap_or(current_attachments),
-            };
-            // Only a new role list makes "public" follow it; an old one stays.
-            let merged = NewAnnouncement {
-                public: if merged.target_roles.is_empty() {
-                    merged.public
-                } else {
-                    Some(false)
-                },
-                ..merged
             };
             let checked = check(conn, &settings, merged)?;
             db::transaction(conn, |conn| {

@@ -79,7 +79,7 @@ pub struct TimelineQuery {
 /// Default page size of timelines.
 pub const TIMELINE_LIMIT: i64 = 20;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct OrganisationRef {
     pub id: String,
     pub slug: String,
@@ -88,13 +88,13 @@ pub struct OrganisationRef {
     pub local: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct AuthorRef {
     pub id: String,
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct AttachmentView {
     pub name: String,
     pub media_type: String,
@@ -104,7 +104,7 @@ pub struct AttachmentView {
 }
 
 /// An announcement as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct AnnouncementView {
     /// Its ActivityPub id.
     pub id: String,

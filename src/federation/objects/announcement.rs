@@ -170,10 +170,9 @@ impl RemoteArticle {
         article: Article,
         data: &Data<AppState>,
     ) -> Result<Option<Self>, FederationError> {
-        let group: ObjectId<ApubGroup> = article.audience.clone().into();
-        let group = group.dereference(data).await?;
-        let (group_id, organisation_id) = (group.ap_id.clone(), group.id);
-        let prefix = data.settings.url("/");
+        // Checked before anything is fetched: unsolicited content costs
+        // one query.
+        let (group_id, prefix) = (article.audience.to_string(), data.settings.url("/"));
         let followed = data
             .db
             .run(move |conn| {
@@ -185,6 +184,8 @@ impl RemoteArticle {
                 "article of a group nobody here follows: ignored");
             return Ok(None);
         }
+        let group: ObjectId<ApubGroup> = article.audience.clone().into();
+        let organisation_id = group.dereference(data).await?.id;
         let author: ObjectId<ApubPerson> = article.attributed_to.clone().into();
         let author_name = match author.dereference(data).await {
             Ok(person) => person.display_name.clone(),
