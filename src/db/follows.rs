@@ -49,6 +49,10 @@ pub fn upsert(
         ))
         .returning(Follow::as_returning())
         .get_result(c))
+    .and_then(|row| {
+        super::home_feed::follow_changed(conn, follower, target)?;
+        Ok(row)
+    })
 }
 
 pub fn get(conn: &mut DbConn, follower: &str, target: &str) -> QueryResult<Option<Follow>> {
@@ -61,7 +65,7 @@ pub fn get(conn: &mut DbConn, follower: &str, target: &str) -> QueryResult<Optio
 }
 
 pub fn set_accepted(conn: &mut DbConn, follower: &str, target: &str) -> QueryResult<usize> {
-    diesel::update(
+    let n = diesel::update(
         follows::table
             .filter(follows::follower_ap_id.eq(follower))
             .filter(follows::target_ap_id.eq(target)),
@@ -70,16 +74,20 @@ pub fn set_accepted(conn: &mut DbConn, follower: &str, target: &str) -> QueryRes
         follows::pending.eq(false),
         follows::updated_at.eq(super::now()),
     ))
-    .execute(conn)
+    .execute(conn)?;
+    super::home_feed::follow_changed(conn, follower, target)?;
+    Ok(n)
 }
 
 pub fn remove(conn: &mut DbConn, follower: &str, target: &str) -> QueryResult<usize> {
-    diesel::delete(
+    let n = diesel::delete(
         follows::table
             .filter(follows::follower_ap_id.eq(follower))
             .filter(follows::target_ap_id.eq(target)),
     )
-    .execute(conn)
+    .execute(conn)?;
+    super::home_feed::follow_changed(conn, follower, target)?;
+    Ok(n)
 }
 
 /// Accepted followers of a target, after a row id, for paging and delivery.

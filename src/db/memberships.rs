@@ -43,6 +43,7 @@ pub fn add(
             memberships::created_at.eq(super::now()),
         ))
         .execute(conn)?;
+    super::home_feed::membership_changed(conn, account_id, organisation_id)?;
     Ok(true)
 }
 
@@ -60,6 +61,9 @@ pub fn remove(
             .filter(memberships::role.eq(role)),
     )
     .execute(conn)?;
+    if n > 0 {
+        super::home_feed::membership_changed(conn, account_id, organisation_id)?;
+    }
     Ok(n > 0)
 }
 

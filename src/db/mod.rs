@@ -12,6 +12,7 @@ pub mod categories;
 pub mod domain_policies;
 pub mod files;
 pub mod follows;
+pub mod home_feed;
 pub mod instance;
 pub mod memberships;
 pub mod organisations;

@@ -248,7 +248,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    home_feed (account_id, announcement_id) {
+        account_id -> BigInt,
+        announcement_id -> BigInt,
+        organisation_id -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
+diesel::joinable!(home_feed -> announcements (announcement_id));
 diesel::joinable!(announcements -> organisations (organisation_id));
 diesel::joinable!(announcement_attachments -> announcements (announcement_id));
 diesel::joinable!(acknowledgements -> announcements (announcement_id));
@@ -274,5 +283,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     announcements,
     announcement_attachments,
     acknowledgements,
-    notifications
+    notifications,
+    home_feed
 );

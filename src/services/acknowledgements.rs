@@ -19,7 +19,7 @@ use crate::{
         accounts::{self, Account},
         acknowledgements,
         announcements::Announcement,
-        follows, memberships, organisations,
+        home_feed, organisations,
     },
     error::{AppError, AppResult},
     federation::{activities::reading::read, policy::normalize_domain, send},
@@ -88,41 +88,10 @@ pub struct ReadReport {
     pub remote: Vec<RemoteReads>,
 }
 
-/// The local accounts an announcement is addressed to.
-fn addressed_accounts(
-    conn: &mut DbConn,
-    settings: &crate::config::Settings,
-    row: &Announcement,
-) -> AppResult<Vec<Account>> {
-    let org = organisations::by_id(conn, row.organisation_id)?;
-    let wanted: Vec<String> = row.roles().into_iter().map(str::to_string).collect();
-    let prefix = settings.url("/");
-    let mut ids: BTreeSet<i64> = BTreeSet::new();
-    // Organisations whose members it reaches: its own, and local followers.
-    let mut reached_orgs = vec![org.id];
-    let mut follower_people: Vec<String> = Vec::new();
-    for follow in follows::followers(conn, &org.ap_id, 0, i64::MAX)? {
-        if !follow.follower_ap_id.starts_with(&prefix) {
-            continue;
-        }
-        match organisations::by_ap_id(conn, &follow.follower_ap_id)? {
-            Some(follower_org) => reached_orgs.push(follower_org.id),
-            None => follower_people.push(follow.follower_ap_id),
-        }
-    }
-    for (_, account_id, role) in memberships::members_of(conn, &reached_orgs)? {
-        if wanted.is_empty() || wanted.contains(&role) {
-            ids.insert(account_id);
-        }
-    }
-    if row.public {
-        for ap_id in follower_people {
-            if let Some(account) = accounts::by_ap_id(conn, &ap_id)? {
-                ids.insert(account.id);
-            }
-        }
-    }
-    let ids: Vec<i64> = ids.into_iter().collect();
+/// The local accounts an announcement is addressed to (its home feed
+/// readers), enabled ones only.
+fn addressed_accounts(conn: &mut DbConn, row: &Announcement) -> AppResult<Vec<Account>> {
+    let ids = home_feed::readers(conn, row)?;
     Ok(accounts::by_ids(conn, &ids)?
         .into_iter()
         .filter(|a| a.local && !a.disabled)
@@ -147,7 +116,7 @@ fn publisher_check(conn: &mut DbConn, caller: &Caller, row: &Announcement) -> Ap
 
 /// The publisher's view of who read a local announcement.
 pub async fn report(state: &AppState, caller: &Caller, key: &str) -> AppResult<ReadReport> {
-    let (caller, key, settings) = (caller.clone(), key.to_string(), state.settings.clone());
+    let (caller, key) = (caller.clone(), key.to_string());
     state
         .db
         .run(move |conn| {
@@ -158,7 +127,7 @@ pub async fn report(state: &AppState, caller: &Caller, key: &str) -> AppResult<R
                 .iter()
                 .filter_map(|a| a.account_id.map(|id| (id, a.read_at.and_utc())))
                 .collect();
-            let mut local: Vec<LocalReader> = addressed_accounts(conn, &settings, &row)?
+            let mut local: Vec<LocalReader> = addressed_accounts(conn, &row)?
                 .into_iter()
                 .map(|a| LocalReader {
                     read_at: read_at.get(&a.id).copied(),
@@ -191,7 +160,7 @@ pub async fn report(state: &AppState, caller: &Caller, key: &str) -> AppResult<R
 /// Reminds the addressed local accounts that have not read it; returns how
 /// many were reminded.
 pub async fn remind(state: &AppState, caller: &Caller, key: &str) -> AppResult<usize> {
-    let (caller, key, settings) = (caller.clone(), key.to_string(), state.settings.clone());
+    let (caller, key) = (caller.clone(), key.to_string());
     state
         .db
         .run(move |conn| {
@@ -201,7 +170,7 @@ pub async fn remind(state: &AppState, caller: &Caller, key: &str) -> AppResult<u
                 .into_iter()
                 .filter_map(|a| a.account_id)
                 .collect();
-            let unread: Vec<i64> = addressed_accounts(conn, &settings, &row)?
+            let unread: Vec<i64> = addressed_accounts(conn, &row)?
                 .into_iter()
                 .map(|a| a.id)
                 .filter(|id| !read.contains(id))

@@ -18,7 +18,7 @@ use crate::{
         self, DbConn,
         accounts::Account,
         announcements::{self as rows, Announcement, Content, Filter, Identity, NewAttachment},
-        categories, files, memberships,
+        categories, files, home_feed, memberships,
         organisations::{self, Organisation},
         tombstones,
     },
@@ -280,13 +280,17 @@ fn check(conn: &mut DbConn, settings: &Settings, input: NewAnnouncement) -> AppR
     })
 }
 
-/// Queues what a change sends to the organisation's followers.
+/// Writes a change into local home feeds and queues what it sends to the
+/// organisation's followers.
 fn relay_change(
     conn: &mut DbConn,
     row: Announcement,
     change: Change,
     settings: &Settings,
 ) -> AppResult<ApubAnnouncement> {
+    if change != Change::Delete {
+        home_feed::fan_out(conn, &row)?;
+    }
     let announcement = ApubAnnouncement::load(conn, row)?;
     for outgoing in relay::for_followers(conn, &announcement, change, settings)? {
         outgoing.enqueue(conn)?;

@@ -3,10 +3,10 @@
 //! An account sees the public announcements of the organisations it
 //! follows, and, in each organisation it belongs to, the announcements of
 //! that organisation and of the organisations it follows that are
-//! addressed to every role or to the account's role there. Nothing is
-//! copied per reader: the audience is computed from follows and
-//! memberships at read time, so a new follow, membership or role shows at
-//! once.
+//! addressed to every role or to the account's role there. Home timelines
+//! are read from `home_feed`, which the database layer keeps in step with
+//! announcements, follows and memberships; single checks (may this account
+//! read this one?) use the same rules directly.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -21,7 +21,7 @@ use crate::{
         accounts::Account,
         acknowledgements,
         announcements::{self, Announcement, Audience, Filter},
-        follows, memberships,
+        follows, home_feed, memberships,
         organisations::{self, Organisation},
     },
     error::{AppError, AppResult},
@@ -261,7 +261,6 @@ pub async fn home(
     state
         .db
         .run(move |conn| {
-            let audience = audience_of(conn, &account)?;
             let organisation_id = match &query.organisation {
                 Some(name) => Some(
                     find_organisation(conn, &settings, name)?
@@ -277,7 +276,7 @@ pub async fn home(
                 live_at: Some(db::now()),
                 before_id,
             };
-            let rows = announcements::visible(conn, &audience, &filter, limit + 1)?;
+            let rows = home_feed::page(conn, account.id, &filter, limit + 1)?;
             let more = rows.len() as i64 > limit;
             let mut rows = rows;
             rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));

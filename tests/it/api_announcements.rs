@@ -728,3 +728,95 @@ async fn feeds_list_public_announcements_and_events() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn home_feeds_follow_memberships_and_follows_as_they_change() {
+    let c = circo().await;
+    publish(
+        &c.app,
+        &c.advisor,
+        json!({"title": "Pour tous", "body": "x"}),
+    )
+    .await;
+    publish(
+        &c.app,
+        &c.advisor,
+        json!({"title": "Pour les directeurs", "body": "x", "target_roles": ["director"]}),
+    )
+    .await;
+    let home = |token: String| {
+        let app = &c.app;
+        async move { titles(&app.get("/api/v1/timeline", Some(&token)).await) }
+    };
+    // A new member reads what was published before (backfill)…
+    let admin = c.app.account("chef", true).await;
+    let newcomer = member(&c.app, &admin, "nouvelle", "teacher").await;
+    assert_eq!(home(newcomer.clone()).await, ["Pour tous"]);
+    // …a new role brings what is addressed to it, and leaving takes it away.
+    let promoted = c
+        .app
+        .post(
+            "/api/v1/organisations/nantes-3/members",
+            &admin,
+            json!({"username": "nouvelle", "role": "director"}),
+        )
+        .await;
+    assert_eq!(promoted.status, StatusCode::CREATED, "{}", promoted.body);
+    assert_eq!(
+        home(newcomer.clone()).await,
+        ["Pour les directeurs", "Pour tous"]
+    );
+    for role in ["director", "teacher"] {
+        let removed = c
+            .app
+            .delete(
+                &format!("/api/v1/organisations/nantes-3/members/nouvelle/{role}"),
+                &admin,
+            )
+            .await;
+        assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.body);
+    }
+    assert!(home(newcomer).await.is_empty());
+    // Unfollowing empties a follower's feed; following again fills it.
+    let unfollowed = c
+        .app
+        .call(
+            Method::DELETE,
+            "/api/v1/follows?target=nantes-3",
+            Some(&c.outsider),
+            None,
+        )
+        .await;
+    assert_eq!(
+        unfollowed.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        unfollowed.body
+    );
+    assert!(home(c.outsider.clone()).await.is_empty());
+    c.app
+        .post(
+            "/api/v1/follows",
+            &c.outsider,
+            json!({"target": "nantes-3"}),
+        )
+        .await;
+    assert_eq!(home(c.outsider.clone()).await, ["Pour tous"]);
+    // An edit that narrows the audience leaves the feeds it no longer reaches.
+    let key = c.app.get("/api/v1/timeline", Some(&c.outsider)).await.body["items"][0]["key"]
+        .as_str()
+        .expect("key")
+        .to_string();
+    let edited = c
+        .app
+        .patch(
+            &format!("/api/v1/announcements/{key}"),
+            &c.advisor,
+            json!({"target_roles": ["teacher"]}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    assert!(home(c.outsider.clone()).await.is_empty());
+    assert_eq!(home(c.teacher.clone()).await, ["Pour tous"]);
+    assert_eq!(home(c.director.clone()).await, ["Pour les directeurs"]);
+}

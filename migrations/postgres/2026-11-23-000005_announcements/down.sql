@@ -1,4 +1,5 @@
 DROP INDEX follows_follower_idx;
+DROP TABLE home_feed;
 DROP TABLE notifications;
 DROP TABLE acknowledgements;
 DROP TABLE announcement_attachments;

@@ -82,5 +82,16 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_account_idx ON notifications (account_id, id);
 
--- The timeline looks follows up by follower.
+-- Home timelines, written when an announcement is stored and when a
+-- follow or a membership changes: reading a page is then one index range.
+-- Derived from follows, memberships and announcements (db/home_feed.rs).
+CREATE TABLE home_feed (
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    announcement_id BIGINT NOT NULL REFERENCES announcements (id) ON DELETE CASCADE,
+    organisation_id BIGINT NOT NULL,
+    PRIMARY KEY (account_id, announcement_id)
+);
+CREATE INDEX home_feed_announcement_idx ON home_feed (announcement_id);
+
+-- Looking follows up by follower.
 CREATE INDEX follows_follower_idx ON follows (follower_ap_id, pending);

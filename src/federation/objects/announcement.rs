@@ -246,6 +246,7 @@ impl RemoteArticle {
             }
         };
         announcements::set_attachments(conn, row.id, &remote_attachments(article))?;
+        db::home_feed::fan_out(conn, &row)?;
         Ok(Some(row))
     }
 }
