@@ -184,12 +184,6 @@ pub fn has_follower_under(conn: &mut DbConn, target: &str, prefix: &str) -> Quer
     .get_result(conn)
 }
 
-/// Whether an actor has an accepted follower on a domain, given the
-/// domain's base URL (`https://domain/`).
-pub fn has_follower_on(conn: &mut DbConn, target: &str, base_url: &str) -> QueryResult<bool> {
-    has_follower_under(conn, target, base_url)
-}
-
 /// Inboxes of an actor's accepted followers; with `organisations_only`,
 /// only followers that are organisations (`Group`s).
 pub fn follower_inboxes(

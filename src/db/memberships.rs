@@ -119,18 +119,3 @@ pub fn of_account_with_actors(
         .select((organisations::id, organisations::ap_id, memberships::role))
         .load(conn)
 }
-
-/// `(account id, role)` of the members of some organisations.
-pub fn members_of(
-    conn: &mut DbConn,
-    organisation_ids: &[i64],
-) -> QueryResult<Vec<(i64, i64, String)>> {
-    memberships::table
-        .filter(memberships::organisation_id.eq_any(organisation_ids))
-        .select((
-            memberships::organisation_id,
-            memberships::account_id,
-            memberships::role,
-        ))
-        .load(conn)
-}

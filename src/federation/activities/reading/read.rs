@@ -66,7 +66,7 @@ impl Activity for Read {
                 // Role-targeted: only instances whose organisations follow
                 // the publisher received it.
                 let group = crate::db::organisations::by_id(conn, announcement.organisation_id)?;
-                if !follows::has_follower_on(conn, &group.ap_id, &reader_base)? {
+                if !follows::has_follower_under(conn, &group.ap_id, &reader_base)? {
                     tracing::warn!(%object, %reader, "Read from an instance it was not sent to: ignored");
                     return Ok(());
                 }
