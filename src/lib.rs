@@ -20,4 +20,11 @@ pub mod telemetry;
 pub mod web;
 
 pub use error::{AppError, AppResult};
+
+// glibc's allocator spent a fifth of the CPU of a loaded timeline in its
+// locks and consolidation (perf, benches/timeline.rs); mimalloc's
+// per-thread heaps do not. Set here rather than in main.rs so that the
+// benchmarks and tests run with the allocator production uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub use state::AppState;

@@ -244,13 +244,6 @@ pub fn set_keys_if_missing(
     by_id(conn, id)
 }
 
-pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Organisation>> {
-    organisations::table
-        .filter(organisations::id.eq_any(ids))
-        .select(Organisation::as_select())
-        .load(conn)
-}
-
 pub fn by_slug_and_domain(
     conn: &mut DbConn,
     slug: &str,
@@ -262,4 +255,23 @@ pub fn by_slug_and_domain(
         .select(Organisation::as_select())
         .first(conn)
         .optional()
+}
+
+/// What lists show of an organisation, without its profile and keys.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organisations)]
+pub struct OrganisationName {
+    pub id: i64,
+    pub ap_id: String,
+    pub slug: String,
+    pub name: String,
+    pub domain: String,
+    pub local: bool,
+}
+
+pub fn names_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<OrganisationName>> {
+    organisations::table
+        .filter(organisations::id.eq_any(ids))
+        .select(OrganisationName::as_select())
+        .load(conn)
 }

@@ -137,16 +137,6 @@ pub struct AnnouncementView {
     pub read: Option<bool>,
 }
 
-fn organisation_ref(org: &Organisation) -> OrganisationRef {
-    OrganisationRef {
-        id: org.ap_id.clone(),
-        slug: org.slug.clone(),
-        name: org.name.clone(),
-        domain: org.domain.clone(),
-        local: org.local,
-    }
-}
-
 /// Views of some rows, loading their organisations, attachments and the
 /// reader's acknowledgements in one query each.
 pub fn views(
@@ -158,9 +148,18 @@ pub fn views(
     let mut org_ids: Vec<i64> = rows.iter().map(|r| r.organisation_id).collect();
     org_ids.sort_unstable();
     org_ids.dedup();
-    let orgs: HashMap<i64, Organisation> = organisations::by_ids(conn, &org_ids)?
+    let orgs: HashMap<i64, OrganisationRef> = organisations::names_by_ids(conn, &org_ids)?
         .into_iter()
-        .map(|o| (o.id, o))
+        .map(|o| {
+            let reference = OrganisationRef {
+                id: o.ap_id,
+                slug: o.slug,
+                name: o.name,
+                domain: o.domain,
+                local: o.local,
+            };
+            (o.id, reference)
+        })
         .collect();
     let mut attachments: HashMap<i64, Vec<AttachmentView>> = HashMap::new();
     for a in announcements::attachments_of(conn, &ids)? {
@@ -185,7 +184,7 @@ pub fn views(
                 .get(&row.organisation_id)
                 .ok_or_else(|| AppError::internal("announcement without organisation"))?;
             Ok(AnnouncementView {
-                organisation: organisation_ref(org),
+                organisation: org.clone(),
                 author: AuthorRef {
                     id: row.author_ap_id.clone(),
                     name: row.author_name.clone(),
