@@ -44,11 +44,31 @@ pub enum Command {
     /// Administer accounts, organisations, members and tokens
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The directory of schools and services
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
     /// Exit 0 when the server on this machine answers /healthz (for containers)
     Healthcheck {
         /// URL to check [default: http://<bind>/healthz]
         #[arg(long)]
         url: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Create or update organisations from the ministry's "Annuaire de
+    /// l'éducation" CSV (`;`-separated, UTF-8 or Latin-1); re-importing the
+    /// same file changes nothing
+    Import {
+        /// The CSV file
+        file: std::path::PathBuf,
+        /// Keep only this department (`44`, `044`, `2A`…)
+        #[arg(long)]
+        department: Option<String>,
+        /// Keep only this circonscription (its code)
+        #[arg(long)]
+        circonscription: Option<String>,
     },
 }
 
@@ -173,6 +193,22 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             });
             let state = AppState::open(settings).await?;
             admin(&state, command).await?;
+        }
+        Command::Directory(DirectoryCommand::Import {
+            file,
+            department,
+            circonscription,
+        }) => {
+            telemetry::init(&crate::config::LogSettings {
+                filter: "warn".into(),
+                ..settings.log.clone()
+            });
+            let state = AppState::open(settings).await?;
+            let scope = crate::directory::import::Scope {
+                department,
+                circonscription,
+            };
+            super::cli_directory::import(&state, &file, scope).await?;
         }
         Command::Healthcheck { url } => healthcheck(&settings, url).await?,
     }

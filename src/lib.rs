@@ -6,8 +6,10 @@
 
 pub mod api;
 pub mod cli;
+mod cli_directory;
 pub mod config;
 pub mod db;
+pub mod directory;
 pub mod error;
 pub mod federation;
 pub mod files;

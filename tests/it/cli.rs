@@ -13,7 +13,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_preau");
 
 /// Runs `preau` in an empty directory (no config/preau.toml there) on the
 /// test database, with `stdin` piped in.
-fn preau(db: &TestDb, args: &[&str], stdin: &str) -> Output {
+pub fn preau(db: &TestDb, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(BIN)
         .args(args)
         .current_dir(db.dir.path())
@@ -36,7 +36,7 @@ fn preau(db: &TestDb, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("preau exits")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -56,6 +56,8 @@ fn every_command_has_help() {
         vec!["admin", "federation", "--help"],
         vec!["admin", "federation", "status", "--help"],
         vec!["admin", "federation", "peer", "--help"],
+        vec!["directory", "--help"],
+        vec!["directory", "import", "--help"],
     ] {
         let out = preau(&db, &args, "");
         assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));

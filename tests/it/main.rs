@@ -11,6 +11,7 @@ mod api_announcements;
 mod api_errors;
 mod api_organisations;
 mod cli;
+mod directory;
 mod federation;
 mod migrations;
 mod server;
