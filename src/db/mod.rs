@@ -209,5 +209,10 @@ where
 /// Current time as stored: UTC, microsecond precision on both backends so
 /// that a value read back equals the value written.
 pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc().trunc_subsecs(6)
+    stored(Utc::now())
+}
+
+/// A time as stored (see [`now`]).
+pub fn stored(t: chrono::DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc().trunc_subsecs(6)
 }

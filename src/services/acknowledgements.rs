@@ -202,40 +202,40 @@ pub async fn notifications(
     state
         .db
         .run(move |conn| {
-            let mut rows = acknowledgements::notifications_of(
+            let rows = acknowledgements::notifications_of(
                 conn,
                 account.id,
                 before_id.unwrap_or(i64::MAX),
                 limit + 1,
             )?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-            let last = rows.last().map(|r| r.id);
-            let ids: Vec<i64> = rows.iter().map(|n| n.announcement_id).collect();
-            let announcements = crate::db::announcements::by_ids(conn, &ids)?;
-            let mut views: BTreeMap<i64, AnnouncementView> = BTreeMap::new();
-            let keyed: Vec<i64> = announcements.iter().map(|a| a.id).collect();
-            for (id, view) in
-                keyed
-                    .into_iter()
-                    .zip(timeline::views(conn, announcements, Some(account.id))?)
-            {
-                views.insert(id, view);
-            }
-            let items =
-                rows.into_iter()
-                    .filter_map(|n| {
-                        views.get(&n.announcement_id).cloned().map(|announcement| {
-                            NotificationView {
-                                kind: n.kind,
-                                created_at: n.created_at.and_utc(),
-                                seen: n.seen_at.is_some(),
-                                announcement,
-                            }
-                        })
-                    })
-                    .collect();
-            Ok(Page::with_cursor(items, more.then_some(last).flatten()))
+            Page::try_from_rows_with(
+                rows,
+                limit,
+                |n| n.id,
+                |rows| {
+                    let ids: Vec<i64> = rows.iter().map(|n| n.announcement_id).collect();
+                    let announcements = crate::db::announcements::by_ids(conn, &ids)?;
+                    let keyed: Vec<i64> = announcements.iter().map(|a| a.id).collect();
+                    let views: BTreeMap<i64, AnnouncementView> = keyed
+                        .into_iter()
+                        .zip(timeline::views(conn, announcements, Some(account.id))?)
+                        .collect();
+                    Ok::<_, AppError>(
+                        rows.into_iter()
+                            .filter_map(|n| {
+                                views.get(&n.announcement_id).cloned().map(|announcement| {
+                                    NotificationView {
+                                        kind: n.kind,
+                                        created_at: n.created_at.and_utc(),
+                                        seen: n.seen_at.is_some(),
+                                        announcement,
+                                    }
+                                })
+                            })
+                            .collect(),
+                    )
+                },
+            )
         })
         .await
 }

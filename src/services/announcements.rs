@@ -208,11 +208,6 @@ fn check_attachments(
         .collect()
 }
 
-fn naive(t: DateTime<Utc>) -> chrono::NaiveDateTime {
-    use chrono::SubsecRound;
-    t.naive_utc().trunc_subsecs(6)
-}
-
 /// Checks a complete announcement (new, or an existing one with changes).
 fn check(conn: &mut DbConn, settings: &Settings, input: NewAnnouncement) -> AppResult<Checked> {
     let title = input.title.trim().to_string();
@@ -271,9 +266,9 @@ fn check(conn: &mut DbConn, settings: &Settings, input: NewAnnouncement) -> AppR
             public,
             pinned: input.pinned,
             ack_requested: input.ack_requested,
-            starts_at: input.starts_at.map(naive),
-            ends_at: input.ends_at.map(naive),
-            expires_at: input.expires_at.map(naive),
+            starts_at: input.starts_at.map(db::stored),
+            ends_at: input.ends_at.map(db::stored),
+            expires_at: input.expires_at.map(db::stored),
             updated_at: db::now(),
         },
         attachments,
@@ -539,12 +534,12 @@ pub async fn of_organisation(
                 audience.public_of.push(org.id);
                 rows::visible(conn, &audience, &filter, limit + 1)?
             };
-            let more = rows.len() as i64 > limit;
-            let mut rows = rows;
-            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-            let last = rows.last().map(|r| r.id);
-            let items = timeline::views(conn, rows, reader.as_ref().map(|a| a.id))?;
-            Ok(Page::with_cursor(items, more.then_some(last).flatten()))
+            Page::try_from_rows_with(
+                rows,
+                limit,
+                |r| r.id,
+                |rows| timeline::views(conn, rows, reader.as_ref().map(|a| a.id)),
+            )
         })
         .await
 }

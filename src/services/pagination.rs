@@ -45,34 +45,45 @@ impl<T> Page<T> {
     /// Builds a page from rows fetched with `limit + 1`: the extra row only
     /// tells that another page exists.
     pub fn from_rows<R>(
-        mut rows: Vec<R>,
+        rows: Vec<R>,
         limit: i64,
         id: impl Fn(&R) -> i64,
         view: impl FnMut(R) -> T,
     ) -> Self {
-        let more = rows.len() as i64 > limit;
-        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        let next_cursor = if more {
-            rows.last().map(|r| encode(id(r)))
-        } else {
-            None
-        };
+        let (rows, next_cursor) = split(rows, limit, id);
         Self {
             items: rows.into_iter().map(view).collect(),
             next_cursor,
         }
     }
+
+    /// The same, with the views of all the rows built at once (one query
+    /// per kind of related data rather than one per row).
+    pub fn try_from_rows_with<R, E>(
+        rows: Vec<R>,
+        limit: i64,
+        id: impl Fn(&R) -> i64,
+        views: impl FnOnce(Vec<R>) -> Result<Vec<T>, E>,
+    ) -> Result<Self, E> {
+        let (rows, next_cursor) = split(rows, limit, id);
+        Ok(Self {
+            items: views(rows)?,
+            next_cursor,
+        })
+    }
 }
 
-impl<T> Page<T> {
-    /// A page whose next one starts after the row `next` (newest-first
-    /// lists, where the cursor is the last id shown).
-    pub fn with_cursor(items: Vec<T>, next: Option<i64>) -> Self {
-        Self {
-            items,
-            next_cursor: next.map(encode),
-        }
-    }
+/// Keeps `limit` rows, and makes the next page's cursor from the last one
+/// when the extra row shows there is more.
+fn split<R>(mut rows: Vec<R>, limit: i64, id: impl Fn(&R) -> i64) -> (Vec<R>, Option<String>) {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next_cursor = if more {
+        rows.last().map(|r| encode(id(r)))
+    } else {
+        None
+    };
+    (rows, next_cursor)
 }
 
 fn encode(id: i64) -> String {

@@ -276,12 +276,12 @@ pub async fn home(
                 before_id,
             };
             let rows = home_feed::page(conn, account.id, &filter, limit + 1)?;
-            let more = rows.len() as i64 > limit;
-            let mut rows = rows;
-            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-            let last = rows.last().map(|r| r.id);
-            let items = views(conn, rows, Some(account.id))?;
-            Ok(Page::with_cursor(items, more.then_some(last).flatten()))
+            Page::try_from_rows_with(
+                rows,
+                limit,
+                |r| r.id,
+                |rows| views(conn, rows, Some(account.id)),
+            )
         })
         .await
 }

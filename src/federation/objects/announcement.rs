@@ -11,7 +11,6 @@ use activitypub_federation::{
     traits::Object,
 };
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
 use url::Url;
 
 use super::{group::ApubGroup, person::ApubPerson, plain_text, to_utc};
@@ -239,7 +238,7 @@ impl RemoteArticle {
                     author_name: plain_text(&self.author_name, 100),
                     author_account_id: None,
                     url: article.url.as_ref().unwrap_or(&article.id).to_string(),
-                    published_at: naive(article.published),
+                    published_at: db::stored(article.published),
                     received_at: db::now(),
                 };
                 announcements::insert(conn, &identity, &content)?
@@ -249,11 +248,6 @@ impl RemoteArticle {
         db::home_feed::fan_out(conn, &row)?;
         Ok(Some(row))
     }
-}
-
-fn naive(t: DateTime<Utc>) -> NaiveDateTime {
-    use chrono::SubsecRound;
-    t.naive_utc().trunc_subsecs(6)
 }
 
 /// A random id for URLs on this instance.
@@ -296,10 +290,10 @@ fn remote_content(article: &Article) -> Content {
         public: public && roles.is_empty(),
         pinned: article.pinned,
         ack_requested: article.ack_requested,
-        starts_at: article.start_time.map(naive),
-        ends_at: article.end_time.map(naive),
-        expires_at: article.expires.map(naive),
-        updated_at: naive(article.updated.unwrap_or(article.published)),
+        starts_at: article.start_time.map(db::stored),
+        ends_at: article.end_time.map(db::stored),
+        expires_at: article.expires.map(db::stored),
+        updated_at: db::stored(article.updated.unwrap_or(article.published)),
     }
 }
 
