@@ -6,11 +6,11 @@
 # receive and check the Announce(Create(Article)) and Announce(Article) of
 # an announcement published once it follows.
 #
-#   tests/interop/check.sh [PATH/TO/preau]     (default: target/debug/preau)
+#   tests/interop/check.sh [PATH/TO/preau]     (default: $CARGO_TARGET_DIR or target, /debug/preau)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-bin="${1:-$root/target/debug/preau}"
+bin="${1:-${CARGO_TARGET_DIR:-$root/target}/debug/preau}"
 [ -x "$bin" ] || { echo "interop: build preau first ($bin missing)" >&2; exit 1; }
 bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
 
