@@ -4,9 +4,12 @@
 //!     cargo bench --bench directory_import
 //!     PREAU_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1/postgres cargo bench --bench directory_import
 
+#[path = "support/bench_db.rs"]
+mod bench_db;
+
 use std::time::Instant;
 
-use diesel::{Connection, PgConnection, RunQueryDsl, sql_query};
+use bench_db::BenchDb;
 use preau::{
     AppState,
     config::Settings,
@@ -52,29 +55,13 @@ fn generate() -> String {
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (url, backend, pg) = match std::env::var("PREAU_BENCH_DATABASE_URL") {
-        Ok(base) if base.starts_with("postgres") => {
-            let name = format!("preau_bench_{:016x}", rand::random::<u64>());
-            let mut admin = PgConnection::establish(&base).expect("postgres");
-            sql_query(format!("CREATE DATABASE {name}"))
-                .execute(&mut admin)
-                .expect("create database");
-            let mut url = url::Url::parse(&base).expect("url");
-            url.set_path(&name);
-            (url.to_string(), "PostgreSQL", Some((base, name)))
-        }
-        _ => (
-            format!("sqlite://{}", dir.path().join("preau.db").display()),
-            "SQLite",
-            None,
-        ),
-    };
+    let db = BenchDb::new();
+    let backend = BenchDb::backend_name();
     let mut settings = Settings {
-        data_dir: dir.path().to_path_buf(),
+        data_dir: db.dir.path().to_path_buf(),
         ..Settings::default()
     };
-    settings.database.url = url;
+    settings.database.url = db.url.clone();
     let state = AppState::open(settings).await.expect("open");
     let csv = generate();
     println!(
@@ -107,10 +94,7 @@ async fn main() {
             report.rejected.len()
         );
     }
-    if let Some((base, name)) = pg {
-        drop(state);
-        if let Ok(mut admin) = PgConnection::establish(&base) {
-            let _ = sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin);
-        }
-    }
+    // The state's pool closes before the database is dropped.
+    drop(state);
+    drop(db);
 }

@@ -12,6 +12,9 @@
 //! be. The sender is a full instance with its durable outbox and default
 //! delivery settings.
 
+#[path = "support/bench_db.rs"]
+mod bench_db;
+
 use std::{
     sync::{
         Arc,
@@ -27,7 +30,7 @@ use axum::{
     http::{HeaderMap, Method, StatusCode, Uri},
     routing::post,
 };
-use diesel::{Connection, PgConnection, RunQueryDsl, sql_query};
+use bench_db::BenchDb;
 use preau::{
     AppState,
     config::{FederationMode, Settings},
@@ -78,30 +81,14 @@ async fn wait_for(sink: &Sink, count: u64, limit: Duration) -> Option<Duration> 
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (url, backend, pg) = match std::env::var("PREAU_BENCH_DATABASE_URL") {
-        Ok(base) if base.starts_with("postgres") => {
-            let name = format!("preau_bench_{:016x}", rand::random::<u64>());
-            let mut admin = PgConnection::establish(&base).expect("postgres");
-            sql_query(format!("CREATE DATABASE {name}"))
-                .execute(&mut admin)
-                .expect("create database");
-            let mut url = url::Url::parse(&base).expect("url");
-            url.set_path(&name);
-            (url.to_string(), "PostgreSQL", Some((base, name)))
-        }
-        _ => (
-            format!("sqlite://{}", dir.path().join("preau.db").display()),
-            "SQLite",
-            None,
-        ),
-    };
+    let db = BenchDb::new();
+    let backend = BenchDb::backend_name();
     let mut settings = Settings {
         domain: "sender.localhost".into(),
-        data_dir: dir.path().to_path_buf(),
+        data_dir: db.dir.path().to_path_buf(),
         ..Settings::default()
     };
-    settings.database.url = url;
+    settings.database.url = db.url.clone();
     settings.federation.debug = true;
     settings.federation.mode = FederationMode::Open;
     let state = AppState::open(settings).await.expect("open");
@@ -221,11 +208,7 @@ async fn main() {
     );
     stop.cancel();
     let _ = workers.await;
+    // The state's pool closes before the database is dropped.
     drop(state);
-    if let Some((base, name)) = pg
-        && let Ok(mut admin) = PgConnection::establish(&base)
-    {
-        let _ =
-            sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
-    }
+    drop(db);
 }

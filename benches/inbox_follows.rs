@@ -10,12 +10,16 @@
 //! verify, and the follow written with its activity id. Requests are signed
 //! before the clock starts; the sender's cost is not counted.
 
+#[path = "support/bench_db.rs"]
+mod bench_db;
+
+use bench_db::BenchDb;
+
 use std::{
     sync::Arc,
     time::{Duration, Instant, SystemTime},
 };
 
-use diesel::{Connection, PgConnection, RunQueryDsl, sql_query};
 use preau::{
     AppState,
     config::{FederationMode, Settings},
@@ -38,46 +42,17 @@ const CONCURRENCY: usize = 32;
 struct Node {
     state: AppState,
     domain: String,
-    _dir: tempfile::TempDir,
-    /// `(admin URL, database)` to drop at the end, on PostgreSQL.
-    pg: Option<(String, String)>,
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        if let Some((base, name)) = &self.pg
-            && let Ok(mut admin) = PgConnection::establish(base)
-        {
-            let _ = sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin);
-        }
-    }
+    _db: BenchDb,
 }
 
 async fn node(allow: String, listener: TcpListener, domain: &str) -> Node {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (url, pg) = match std::env::var("PREAU_BENCH_DATABASE_URL") {
-        Ok(base) if base.starts_with("postgres") => {
-            let name = format!("preau_bench_{:016x}", rand::random::<u64>());
-            let mut admin = PgConnection::establish(&base).expect("postgres");
-            sql_query(format!("CREATE DATABASE {name}"))
-                .execute(&mut admin)
-                .expect("create database");
-            let mut url = url::Url::parse(&base).expect("url");
-            url.set_path(&name);
-            (url.to_string(), Some((base, name)))
-        }
-        _ => (
-            format!("sqlite://{}", dir.path().join("preau.db").display()),
-            None,
-        ),
-    };
+    let db = BenchDb::new();
     let mut settings = Settings {
         domain: domain.to_string(),
-        data_dir: dir.path().to_path_buf(),
+        data_dir: db.dir.path().to_path_buf(),
         ..Settings::default()
     };
-    settings.database.url = url;
+    settings.database.url = db.url.clone();
     settings.federation.debug = true;
     settings.federation.mode = FederationMode::Allowlist;
     settings.federation.allowlist = vec![allow];
@@ -91,8 +66,7 @@ async fn node(allow: String, listener: TcpListener, domain: &str) -> Node {
     Node {
         state,
         domain: domain.to_string(),
-        _dir: dir,
-        pg,
+        _db: db,
     }
 }
 
@@ -121,12 +95,7 @@ fn rsa_verify_cost() -> Duration {
 
 #[tokio::main]
 async fn main() {
-    let backend =
-        if std::env::var("PREAU_BENCH_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
-            "PostgreSQL"
-        } else {
-            "SQLite"
-        };
+    let backend = BenchDb::backend_name();
     let per_verify = rsa_verify_cost();
     println!(
         "raw RSA-2048 signature check (rsa crate): {:.1} µs",

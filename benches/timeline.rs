@@ -12,9 +12,13 @@
 //! with their own tokens. Then one announcement is published for an
 //! organisation with 1,000 local and 1,000 remote followers.
 
+#[path = "support/bench_db.rs"]
+mod bench_db;
+
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, PgConnection, RunQueryDsl, sql_query};
+use bench_db::BenchDb;
+use diesel::{RunQueryDsl, sql_query};
 use preau::{
     AppState,
     config::Settings,
@@ -118,33 +122,17 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (url, backend, pg) = match std::env::var("PREAU_BENCH_DATABASE_URL") {
-        Ok(base) if base.starts_with("postgres") => {
-            let name = format!("preau_bench_{:016x}", rand::random::<u64>());
-            let mut admin = PgConnection::establish(&base).expect("postgres");
-            sql_query(format!("CREATE DATABASE {name}"))
-                .execute(&mut admin)
-                .expect("create database");
-            let mut url = url::Url::parse(&base).expect("url");
-            url.set_path(&name);
-            (url.to_string(), "PostgreSQL", Some((base, name)))
-        }
-        _ => (
-            format!("sqlite://{}", dir.path().join("preau.db").display()),
-            "SQLite",
-            None,
-        ),
-    };
+    let db = BenchDb::new();
+    let backend = BenchDb::backend_name();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let domain = format!("localhost:{port}");
     let mut settings = Settings {
         domain: domain.clone(),
-        data_dir: dir.path().to_path_buf(),
+        data_dir: db.dir.path().to_path_buf(),
         ..Settings::default()
     };
-    settings.database.url = url;
+    settings.database.url = db.url.clone();
     settings.federation.debug = true;
     let state = AppState::open(settings).await.expect("open");
     preau::services::instance::ensure_keys(&state)
@@ -304,10 +292,7 @@ async fn main() {
         percentile(&timings, 1.0)
     );
 
-    if let Some((base, name)) = pg {
-        drop(state);
-        if let Ok(mut admin) = PgConnection::establish(&base) {
-            let _ = sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin);
-        }
-    }
+    // The state's pool closes before the database is dropped.
+    drop(state);
+    drop(db);
 }

@@ -1,0 +1,62 @@
+//! The database a benchmark runs on: a fresh SQLite file in a temporary
+//! directory, or, with `PREAU_BENCH_DATABASE_URL=postgres://…`, a fresh
+//! PostgreSQL database on that server, dropped when this is dropped.
+
+use diesel::{Connection, PgConnection, RunQueryDsl, sql_query};
+
+pub struct BenchDb {
+    /// The URL for `settings.database.url`.
+    pub url: String,
+    /// Also the instance's `data_dir`.
+    pub dir: tempfile::TempDir,
+    /// `(server URL, database)` to drop, on PostgreSQL.
+    pg: Option<(String, String)>,
+}
+
+impl BenchDb {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        match std::env::var("PREAU_BENCH_DATABASE_URL") {
+            Ok(base) if Self::backend_name() == "PostgreSQL" => {
+                let name = format!("preau_bench_{:016x}", rand::random::<u64>());
+                let mut admin = PgConnection::establish(&base).expect("postgres");
+                sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create database");
+                let mut url = url::Url::parse(&base).expect("url");
+                url.set_path(&name);
+                Self {
+                    url: url.to_string(),
+                    dir,
+                    pg: Some((base, name)),
+                }
+            }
+            _ => Self {
+                url: format!("sqlite://{}", dir.path().join("preau.db").display()),
+                dir,
+                pg: None,
+            },
+        }
+    }
+
+    /// "SQLite" or "PostgreSQL": the backend `new` picks, for the printed
+    /// figures.
+    pub fn backend_name() -> &'static str {
+        if std::env::var("PREAU_BENCH_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    }
+}
+
+impl Drop for BenchDb {
+    fn drop(&mut self) {
+        if let Some((base, name)) = &self.pg
+            && let Ok(mut admin) = PgConnection::establish(base)
+        {
+            let _ = sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
