@@ -105,12 +105,9 @@ async fn a_publisher_publishes_and_injected_html_is_stored_clean() {
     let key = body["key"].as_str().expect("key");
     let article = c
         .app
-        .send(
-            Request::get(format!("/announcements/{key}"))
-                .header(header::ACCEPT, "application/activity+json")
-                .header(header::HOST, "preau.test")
-                .body(Body::empty())
-                .expect("request"),
+        .get_as(
+            &format!("/announcements/{key}"),
+            "application/activity+json",
         )
         .await;
     assert_eq!(article.status, StatusCode::OK, "{}", article.body);
@@ -505,12 +502,9 @@ async fn edits_and_deletes_belong_to_the_author_and_the_admins() {
     );
     let gone = c
         .app
-        .send(
-            Request::get(format!("/announcements/{key}"))
-                .header(header::ACCEPT, "application/activity+json")
-                .header(header::HOST, "preau.test")
-                .body(Body::empty())
-                .expect("request"),
+        .get_as(
+            &format!("/announcements/{key}"),
+            "application/activity+json",
         )
         .await;
     assert_eq!(gone.status, StatusCode::GONE);
@@ -569,15 +563,7 @@ async fn attachments_are_stored_once_and_served_safely() {
     assert_eq!(attachment["media_type"], "application/pdf");
     let url = attachment["url"].as_str().expect("url");
     let path = url.trim_start_matches("http://preau.test");
-    let download = c
-        .app
-        .send(
-            Request::get(path)
-                .header(header::HOST, "preau.test")
-                .body(Body::empty())
-                .expect("r"),
-        )
-        .await;
+    let download = c.app.get(path, None).await;
     assert_eq!(download.status, StatusCode::OK);
     assert_eq!(download.headers[header::CONTENT_TYPE], "application/pdf");
     assert_eq!(download.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
@@ -702,16 +688,7 @@ async fn feeds_list_public_announcements_and_events() {
         "{ics}"
     );
 
-    let page = c
-        .app
-        .send(
-            Request::get("/orgs/nantes-3")
-                .header(header::HOST, "preau.test")
-                .header(header::ACCEPT, "text/html")
-                .body(Body::empty())
-                .expect("r"),
-        )
-        .await;
+    let page = c.app.get_as("/orgs/nantes-3", "text/html").await;
     let html = page.body.as_str().expect("html");
     for (kind, href) in [
         ("application/atom+xml", "/orgs/nantes-3/feed.atom"),

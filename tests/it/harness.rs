@@ -232,6 +232,18 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// An anonymous GET asking for one media type (`Accept`).
+    pub async fn get_as(&self, path: &str, accept: &str) -> Reply {
+        self.send(
+            Request::get(path)
+                .header(header::HOST, self.state.settings.domain.as_str())
+                .header(header::ACCEPT, accept)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.call(Method::GET, path, token, None).await
     }
