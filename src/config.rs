@@ -80,6 +80,9 @@ pub struct FederationSettings {
     pub blocklist: Vec<String>,
     /// Development only: allow plain http and loopback peers. Never in production.
     pub debug: bool,
+    /// Hours between two reads of each peer's directory (besides the read
+    /// when peering starts and the `Update`s peers send); 0 turns it off.
+    pub directory_sync_hours: f64,
 }
 
 /// The durable outbox: how deliveries are retried.
@@ -209,6 +212,7 @@ impl Default for FederationSettings {
             allowlist: Vec::new(),
             blocklist: Vec::new(),
             debug: false,
+            directory_sync_hours: 6.0,
         }
     }
 }
@@ -274,6 +278,11 @@ const ENV_OVERRIDES: &[(&str, &str, EnvKind)] = &[
         EnvKind::List,
     ),
     ("PREAU_FEDERATION_DEBUG", "federation.debug", EnvKind::Bool),
+    (
+        "PREAU_FEDERATION_DIRECTORY_SYNC_HOURS",
+        "federation.directory_sync_hours",
+        EnvKind::Float,
+    ),
     ("PREAU_DELIVERY_LANES", "delivery.lanes", EnvKind::Integer),
     (
         "PREAU_DELIVERY_RETRY_BASE_SECS",
@@ -410,6 +419,14 @@ impl Settings {
             if !(value.is_finite() && value > 0.0) {
                 return Err(invalid(key, &value, "must be a positive number"));
             }
+        }
+        let hours = self.federation.directory_sync_hours;
+        if !(hours.is_finite() && hours >= 0.0) {
+            return Err(invalid(
+                "federation.directory_sync_hours",
+                &hours,
+                "must be 0 (off) or a positive number",
+            ));
         }
         if d.lanes == 0 {
             return Err(invalid("delivery.lanes", &0, "must be at least 1"));

@@ -84,6 +84,57 @@ impl Role {
     }
 }
 
+text_enum! {
+    /// Who may see a directory entry or one of its fields (DESIGN §2), from
+    /// the widest audience to the narrowest.
+    Visibility {
+        Public => "public",
+        Federation => "federation",
+        Instance => "instance",
+        Private => "private",
+    }
+}
+
+/// Who is looking at the directory, from the least trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Viewer {
+    /// The whole web, and signed requests from instances we do not allow.
+    Anonymous,
+    /// A signed request from an instance the federation policy allows.
+    Peer,
+    /// An account of this instance.
+    Account,
+    /// An instance admin.
+    Admin,
+}
+
+impl Viewer {
+    /// Whether this viewer sees what has `visibility`.
+    pub fn sees(self, visibility: Visibility) -> bool {
+        match visibility {
+            Visibility::Public => true,
+            Visibility::Federation => self >= Viewer::Peer,
+            Visibility::Instance => self >= Viewer::Account,
+            Visibility::Private => self == Viewer::Admin,
+        }
+    }
+
+    /// The visibilities this viewer sees, as stored, for `IN` filters.
+    pub fn visible(self) -> Vec<&'static str> {
+        Visibility::ALL
+            .iter()
+            .filter(|v| self.sees(**v))
+            .map(|v| v.as_str())
+            .collect()
+    }
+}
+
+/// A department code as the directory compares it: `044` and `44` are the
+/// same department, Corsica's `2A`/`2B` in capitals.
+pub fn normalize_department(code: &str) -> String {
+    code.trim().trim_start_matches('0').to_ascii_uppercase()
+}
+
 /// The announcement categories every instance has; admins add their own.
 /// `(slug, French label, English label)`.
 pub const BUILTIN_CATEGORIES: &[(&str, &str, &str)] = &[
@@ -202,6 +253,22 @@ mod tests {
         assert!(validate_handle("slug", "école").is_err());
         assert!(validate_handle("slug", "inbox").is_err());
         assert!(validate_handle("slug", "x.").is_err());
+    }
+
+    #[test]
+    fn each_viewer_sees_its_audience_and_the_wider_ones() {
+        use Visibility::{Federation, Instance, Private, Public};
+        assert_eq!(Viewer::Anonymous.visible(), ["public"]);
+        assert_eq!(Viewer::Peer.visible(), ["public", "federation"]);
+        assert_eq!(
+            Viewer::Account.visible(),
+            ["public", "federation", "instance"]
+        );
+        assert!(Viewer::Admin.sees(Private) && !Viewer::Account.sees(Private));
+        assert!(Viewer::Account.sees(Federation) && !Viewer::Peer.sees(Instance));
+        assert!(Viewer::Anonymous.sees(Public));
+        assert_eq!(normalize_department("044"), "44");
+        assert_eq!(normalize_department("02a"), "2A");
     }
 
     #[test]

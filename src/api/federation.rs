@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/federation/domains", post(set_domain))
         .route("/admin/federation/domains/{domain}", delete(forget_domain))
         .route("/admin/federation/peers", post(request_peering))
+        .route("/admin/federation/directory/sync", post(sync_directories))
         .route(
             "/admin/federation/peering-requests/{domain}/accept",
             post(accept_peering),
@@ -36,6 +37,15 @@ pub fn routes() -> Router<AppState> {
 
 async fn status(data: Data<AppState>, auth: Authenticated) -> AppResult<Json<FederationStatus>> {
     Ok(Json(federation_admin::status(&data, &auth.caller()).await?))
+}
+
+async fn sync_directories(
+    data: Data<AppState>,
+    auth: Authenticated,
+) -> AppResult<Json<federation_admin::DirectorySyncView>> {
+    Ok(Json(
+        federation_admin::sync_directories(&data, &auth.caller()).await?,
+    ))
 }
 
 async fn deliveries(

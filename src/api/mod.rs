@@ -3,6 +3,7 @@
 
 mod accounts;
 mod announcements;
+mod directory;
 mod federation;
 mod files;
 mod follows;
@@ -23,6 +24,7 @@ pub fn routes(settings: &crate::config::Settings) -> Router<AppState> {
         .merge(follows::routes())
         .merge(federation::routes())
         .merge(announcements::routes())
+        .merge(directory::routes())
         .merge(files::routes(settings.limits.max_upload_bytes))
         .fallback(|| async { AppError::not_found("endpoint") })
 }

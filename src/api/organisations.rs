@@ -17,7 +17,7 @@ use crate::{
         },
         pagination::{Page, PageRequest},
     },
-    web::extract::{ApiJson, ApiQuery, Authenticated},
+    web::extract::{ApiJson, ApiQuery, Authenticated, MaybeAuthenticated},
 };
 
 pub fn routes() -> Router<AppState> {
@@ -36,9 +36,12 @@ pub fn routes() -> Router<AppState> {
 
 async fn list(
     State(state): State<AppState>,
+    auth: MaybeAuthenticated,
     ApiQuery(page): ApiQuery<PageRequest>,
 ) -> AppResult<Json<Page<OrganisationView>>> {
-    Ok(Json(organisations::list(&state, &page).await?))
+    Ok(Json(
+        organisations::list(&state, auth.viewer(), &page).await?,
+    ))
 }
 
 async fn create(
@@ -52,9 +55,12 @@ async fn create(
 
 async fn show(
     State(state): State<AppState>,
+    auth: MaybeAuthenticated,
     Path(slug): Path<String>,
 ) -> AppResult<Json<OrganisationView>> {
-    Ok(Json(organisations::get(&state, &slug).await?))
+    Ok(Json(
+        organisations::get(&state, auth.viewer(), &slug).await?,
+    ))
 }
 
 async fn update(

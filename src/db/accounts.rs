@@ -25,6 +25,12 @@ pub struct Account {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_refreshed_at: NaiveDateTime,
+    pub phone: Option<String>,
+    pub job_title: String,
+    pub name_visibility: String,
+    pub roles_visibility: String,
+    pub email_visibility: String,
+    pub phone_visibility: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -54,12 +60,24 @@ pub struct AccountChanges {
     pub password_hash: Option<Option<String>>,
     pub is_admin: Option<bool>,
     pub disabled: Option<bool>,
+    pub phone: Option<Option<String>>,
+    pub job_title: Option<String>,
+    pub name_visibility: Option<String>,
+    pub roles_visibility: Option<String>,
+    pub email_visibility: Option<String>,
+    pub phone_visibility: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
+/// The words people search an account by (never its email or phone).
+fn search_text(display_name: &str, username: &str, job_title: &str) -> String {
+    crate::directory::text::search_text([Some(display_name), Some(username), Some(job_title)])
+}
+
 pub fn insert(conn: &mut DbConn, new: &NewAccount<'_>) -> QueryResult<Account> {
+    let words = search_text(new.display_name, new.username, "");
     crate::per_backend!(conn, |c| diesel::insert_into(accounts::table)
-        .values(new)
+        .values((new, accounts::search_text.eq(&words)))
         .returning(Account::as_returning())
         .get_result(c))
 }
@@ -92,10 +110,20 @@ pub fn list_local(conn: &mut DbConn, after_id: i64, limit: i64) -> QueryResult<V
 }
 
 pub fn update(conn: &mut DbConn, id: i64, changes: &AccountChanges) -> QueryResult<Account> {
-    crate::per_backend!(conn, |c| diesel::update(accounts::table.find(id))
+    let account = crate::per_backend!(conn, |c| diesel::update(accounts::table.find(id))
         .set(changes)
         .returning(Account::as_returning())
-        .get_result(c))
+        .get_result(c))?;
+    if changes.display_name.is_some() || changes.job_title.is_some() {
+        diesel::update(accounts::table.find(id))
+            .set(accounts::search_text.eq(search_text(
+                &account.display_name,
+                &account.username,
+                &account.job_title,
+            )))
+            .execute(conn)?;
+    }
+    Ok(account)
 }
 
 pub fn count_local_admins(conn: &mut DbConn) -> QueryResult<i64> {
@@ -126,11 +154,15 @@ pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Account>> 
 /// Stores a remote person, or refreshes the copy we have.
 pub fn upsert_remote(conn: &mut DbConn, new: &NewAccount<'_>) -> QueryResult<Account> {
     crate::per_backend!(conn, |c| diesel::insert_into(accounts::table)
-        .values(new)
+        .values((
+            new,
+            accounts::search_text.eq(search_text(new.display_name, new.username, ""))
+        ))
         .on_conflict(accounts::ap_id)
         .do_update()
         .set((
             accounts::display_name.eq(new.display_name),
+            accounts::search_text.eq(search_text(new.display_name, new.username, "")),
             accounts::inbox_url.eq(new.inbox_url),
             accounts::shared_inbox_url.eq(new.shared_inbox_url),
             accounts::updated_at.eq(new.updated_at),

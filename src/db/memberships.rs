@@ -119,3 +119,27 @@ pub fn of_account_with_actors(
         .select((organisations::id, organisations::ap_id, memberships::role))
         .load(conn)
 }
+
+/// One membership as the directory shows it.
+#[derive(Debug, Clone, Queryable)]
+pub struct Listed {
+    pub account_id: i64,
+    pub organisation_slug: String,
+    pub organisation_name: String,
+    pub role: String,
+}
+
+/// The memberships of several accounts, in one query.
+pub fn of_accounts(conn: &mut DbConn, account_ids: &[i64]) -> QueryResult<Vec<Listed>> {
+    memberships::table
+        .inner_join(organisations::table)
+        .filter(memberships::account_id.eq_any(account_ids))
+        .order((organisations::name.asc(), memberships::role.asc()))
+        .select((
+            memberships::account_id,
+            organisations::slug,
+            organisations::name,
+            memberships::role,
+        ))
+        .load(conn)
+}

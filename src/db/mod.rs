@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod acknowledgements;
 pub mod announcements;
 pub mod categories;
+pub mod directory;
 pub mod domain_policies;
 pub mod files;
 pub mod follows;

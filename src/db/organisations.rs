@@ -36,6 +36,10 @@ pub struct Organisation {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_refreshed_at: NaiveDateTime,
+    pub visibility: String,
+    pub department_code: Option<String>,
+    /// A JSON object of the national directory's other columns.
+    pub attributes: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -64,6 +68,9 @@ pub struct NewOrganisation<'a> {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_refreshed_at: NaiveDateTime,
+    pub visibility: &'a str,
+    pub department_code: Option<&'a str>,
+    pub attributes: &'a str,
 }
 
 /// Fields an update may change; `None` leaves a field as it is, `Some(None)`
@@ -86,12 +93,50 @@ pub struct OrganisationChanges {
     pub longitude: Option<Option<f64>>,
     pub approve_followers: Option<bool>,
     pub closed: Option<bool>,
+    pub visibility: Option<String>,
+    pub department_code: Option<Option<String>>,
+    pub attributes: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
+impl OrganisationChanges {
+    /// Whether the change touches what search indexes.
+    fn touches_search(&self) -> bool {
+        self.name.is_some()
+            || self.uai.is_some()
+            || self.city.is_some()
+            || self.postal_code.is_some()
+    }
+}
+
+/// The words an organisation is found by, and its commune as filters
+/// compare it.
+fn search_columns(
+    name: &str,
+    slug: &str,
+    uai: Option<&str>,
+    city: Option<&str>,
+    postal_code: Option<&str>,
+) -> (String, Option<String>) {
+    use crate::directory::text;
+    (
+        text::search_text([Some(name), Some(slug), uai, city, postal_code]),
+        city.map(text::words),
+    )
+}
+
+fn search_columns_of(new: &NewOrganisation<'_>) -> (String, Option<String>) {
+    search_columns(new.name, new.slug, new.uai, new.city, new.postal_code)
+}
+
 pub fn insert(conn: &mut DbConn, new: &NewOrganisation<'_>) -> QueryResult<Organisation> {
+    let (words, commune) = search_columns_of(new);
     crate::per_backend!(conn, |c| diesel::insert_into(organisations::table)
-        .values(new)
+        .values((
+            new,
+            organisations::search_text.eq(&words),
+            organisations::commune_key.eq(&commune),
+        ))
         .returning(Organisation::as_returning())
         .get_result(c))
 }
@@ -112,23 +157,23 @@ pub fn local_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Organi
         .optional()
 }
 
-/// Organisations after `after_id`, by id, for cursor pagination.
+/// Local organisations with one of `visibilities`, after `after_id`, by
+/// id, for cursor pagination (the API's list and the `/directory`
+/// collection).
 pub fn list(
     conn: &mut DbConn,
-    local_only: bool,
+    visibilities: &[&str],
     after_id: i64,
     limit: i64,
 ) -> QueryResult<Vec<Organisation>> {
-    let mut query = organisations::table
+    organisations::table
+        .filter(organisations::local.eq(true))
+        .filter(organisations::visibility.eq_any(visibilities))
         .filter(organisations::id.gt(after_id))
         .order(organisations::id.asc())
         .limit(limit)
         .select(Organisation::as_select())
-        .into_boxed();
-    if local_only {
-        query = query.filter(organisations::local.eq(true));
-    }
-    query.load(conn)
+        .load(conn)
 }
 
 pub fn update(
@@ -136,10 +181,26 @@ pub fn update(
     id: i64,
     changes: &OrganisationChanges,
 ) -> QueryResult<Organisation> {
-    crate::per_backend!(conn, |c| diesel::update(organisations::table.find(id))
+    let org = crate::per_backend!(conn, |c| diesel::update(organisations::table.find(id))
         .set(changes)
         .returning(Organisation::as_returning())
-        .get_result(c))
+        .get_result(c))?;
+    if changes.touches_search() {
+        let (words, commune) = search_columns(
+            &org.name,
+            &org.slug,
+            org.uai.as_deref(),
+            org.city.as_deref(),
+            org.postal_code.as_deref(),
+        );
+        diesel::update(organisations::table.find(id))
+            .set((
+                organisations::search_text.eq(words),
+                organisations::commune_key.eq(commune),
+            ))
+            .execute(conn)?;
+    }
+    Ok(org)
 }
 
 pub fn slug_taken(conn: &mut DbConn, domain: &str, slug: &str) -> QueryResult<bool> {
@@ -193,11 +254,21 @@ pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Organisati
 
 /// Stores a remote organisation, or refreshes the copy we have.
 pub fn upsert_remote(conn: &mut DbConn, new: &NewOrganisation<'_>) -> QueryResult<Organisation> {
+    let (words, commune) = search_columns_of(new);
     crate::per_backend!(conn, |c| diesel::insert_into(organisations::table)
-        .values(new)
+        .values((
+            new,
+            organisations::search_text.eq(&words),
+            organisations::commune_key.eq(&commune),
+        ))
         .on_conflict(organisations::ap_id)
         .do_update()
         .set((
+            organisations::search_text.eq(&words),
+            organisations::commune_key.eq(&commune),
+            organisations::visibility.eq(new.visibility),
+            organisations::department_code.eq(new.department_code),
+            organisations::parent_id.eq(new.parent_id),
             organisations::name.eq(new.name),
             organisations::kind.eq(new.kind),
             organisations::uai.eq(new.uai),
@@ -216,6 +287,12 @@ pub fn upsert_remote(conn: &mut DbConn, new: &NewOrganisation<'_>) -> QueryResul
         ))
         .returning(Organisation::as_returning())
         .get_result(c))
+}
+
+pub fn set_parent(conn: &mut DbConn, id: i64, parent_id: i64) -> QueryResult<usize> {
+    diesel::update(organisations::table.find(id))
+        .set(organisations::parent_id.eq(parent_id))
+        .execute(conn)
 }
 
 pub fn set_public_key(conn: &mut DbConn, id: i64, public_key: &str) -> QueryResult<usize> {
@@ -274,4 +351,20 @@ pub fn names_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Organisat
         .filter(organisations::id.eq_any(ids))
         .select(OrganisationName::as_select())
         .load(conn)
+}
+
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Organisation>> {
+    organisations::table
+        .filter(organisations::id.eq_any(ids))
+        .select(Organisation::as_select())
+        .load(conn)
+}
+
+/// How many local organisations have one of `visibilities`.
+pub fn count_local(conn: &mut DbConn, visibilities: &[&str]) -> QueryResult<i64> {
+    organisations::table
+        .filter(organisations::local.eq(true))
+        .filter(organisations::visibility.eq_any(visibilities))
+        .count()
+        .get_result(conn)
 }

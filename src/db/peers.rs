@@ -18,6 +18,7 @@ pub struct Peer {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_refreshed_at: NaiveDateTime,
+    pub directory_synced_at: Option<NaiveDateTime>,
 }
 
 pub struct NewPeer<'a> {
@@ -70,4 +71,29 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Peer>> {
         .order(peers::domain.asc())
         .select(Peer::as_select())
         .load(conn)
+}
+
+/// Peers we federate with: a peering follow accepted in either direction
+/// between our instance actor and theirs.
+pub fn peered(conn: &mut DbConn, own_actor: &str) -> QueryResult<Vec<Peer>> {
+    use super::schema::follows;
+    let ours = follows::table
+        .filter(follows::pending.eq(false))
+        .filter(follows::follower_ap_id.eq(own_actor))
+        .select(follows::target_ap_id);
+    let theirs = follows::table
+        .filter(follows::pending.eq(false))
+        .filter(follows::target_ap_id.eq(own_actor))
+        .select(follows::follower_ap_id);
+    peers::table
+        .filter(peers::ap_id.eq_any(ours).or(peers::ap_id.eq_any(theirs)))
+        .order(peers::domain.asc())
+        .select(Peer::as_select())
+        .load(conn)
+}
+
+pub fn set_directory_synced(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(peers::table.find(id))
+        .set(peers::directory_synced_at.eq(super::now()))
+        .execute(conn)
 }

@@ -30,6 +30,13 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_refreshed_at -> Timestamp,
+        phone -> Nullable<Text>,
+        job_title -> Text,
+        name_visibility -> Text,
+        roles_visibility -> Text,
+        email_visibility -> Text,
+        phone_visibility -> Text,
+        search_text -> Text,
     }
 }
 
@@ -62,6 +69,11 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_refreshed_at -> Timestamp,
+        visibility -> Text,
+        department_code -> Nullable<Text>,
+        commune_key -> Nullable<Text>,
+        attributes -> Text,
+        search_text -> Text,
     }
 }
 
@@ -98,6 +110,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_refreshed_at -> Timestamp,
+        directory_synced_at -> Nullable<Timestamp>,
     }
 }
 

@@ -2,7 +2,9 @@
 //! its encoding, its two header spellings, and each row as a checked
 //! record. No database here.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+
+use super::text::fold;
 
 use crate::model::{OrgKind, normalize_uai};
 
@@ -63,6 +65,9 @@ pub struct Record {
     pub academy: Option<(String, String)>,
     pub circonscription: Option<(String, String)>,
     pub closed: bool,
+    /// The file's other non-empty columns (`ulis`, `segpa`, `pial`…), kept
+    /// as they are.
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// A row that cannot be imported, and why.
@@ -78,6 +83,33 @@ const REQUIRED: [&str; 3] = [
     "type_etablissement",
 ];
 
+/// The columns `record` reads; every other one goes to `attributes`.
+const READ: [&str; 20] = [
+    "etat",
+    "identifiant_de_l_etablissement",
+    "nom_etablissement",
+    "type_etablissement",
+    "adresse_1",
+    "adresse_2",
+    "adresse_3",
+    "code_postal",
+    "nom_commune",
+    "telephone",
+    "mail",
+    "web",
+    "latitude",
+    "longitude",
+    "code_departement",
+    "libelle_departement",
+    "code_academie",
+    "libelle_academie",
+    "code_circonscription",
+    "nom_circonscription",
+];
+
+/// At most this many extra attributes of at most 500 characters each.
+const MAX_ATTRIBUTES: usize = 80;
+
 /// What the file's `type_etablissement` means for Préau.
 fn kind_of(label: &str) -> OrgKind {
     let folded = fold(label);
@@ -91,24 +123,6 @@ fn kind_of(label: &str) -> OrgKind {
         }
         _ => OrgKind::Other,
     }
-}
-
-/// Lower case without French accents, for comparing labels.
-pub fn fold(text: &str) -> String {
-    text.trim()
-        .chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'à' | 'â' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' => 'i',
-            'ô' | 'ö' => 'o',
-            'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            'ÿ' => 'y',
-            other => other,
-        })
-        .collect()
 }
 
 /// The columns of a header, by lower-case name.
@@ -139,6 +153,19 @@ impl Columns {
 
     fn text(&self, row: &csv::StringRecord, name: &str, max: usize) -> Option<String> {
         self.get(row, name).map(|v| v.chars().take(max).collect())
+    }
+
+    /// The non-empty columns this module does not read, by name.
+    fn others(&self, row: &csv::StringRecord) -> BTreeMap<String, String> {
+        self.0
+            .iter()
+            .filter(|(name, _)| !READ.contains(&name.as_str()))
+            .filter_map(|(name, i)| {
+                let value = row.get(*i)?.trim();
+                (!value.is_empty()).then(|| (name.clone(), value.chars().take(500).collect()))
+            })
+            .take(MAX_ATTRIBUTES)
+            .collect()
     }
 
     fn pair(&self, row: &csv::StringRecord, code: &str, label: &str) -> Option<(String, String)> {
@@ -219,6 +246,7 @@ fn record(columns: &Columns, row: &csv::StringRecord, line: u64) -> Result<Recor
         academy: columns.pair(row, "code_academie", "libelle_academie"),
         circonscription: columns.pair(row, "code_circonscription", "nom_circonscription"),
         closed,
+        attributes: columns.others(row),
     })
 }
 

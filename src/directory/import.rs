@@ -15,7 +15,7 @@ use crate::{
     },
     error::AppError,
     federation::{activities::updating::update_group, objects::group::ApubGroup, send},
-    model::{OrgKind, validate_handle},
+    model::{OrgKind, Visibility, validate_handle},
 };
 
 /// Which part of the file to keep.
@@ -112,8 +112,10 @@ impl<'a> Importer<'a> {
         name: &str,
         kind: OrgKind,
         parent_id: Option<i64>,
+        department: Option<&str>,
         record: Option<&Record>,
     ) -> Result<Organisation, AppError> {
+        let attributes = record.map_or_else(|| "{}".to_string(), attributes_json);
         let ap_id = self.settings.url(&format!("/orgs/{slug}"));
         let inbox = format!("{ap_id}/inbox");
         let shared_inbox = self.settings.url("/inbox");
@@ -144,6 +146,9 @@ impl<'a> Importer<'a> {
                 created_at: now,
                 updated_at: now,
                 last_refreshed_at: now,
+                visibility: Visibility::Public.as_str(),
+                department_code: department,
+                attributes: &attributes,
             },
         )?;
         self.by_slug.insert(org.slug.clone(), org.id);
@@ -159,6 +164,7 @@ impl<'a> Importer<'a> {
         (code, name): &(String, String),
         kind: OrgKind,
         parent_id: Option<i64>,
+        department: Option<&str>,
     ) -> Result<Option<i64>, AppError> {
         let slug = format!("{prefix}-{}", code.to_ascii_lowercase());
         if validate_handle("slug", &slug).is_err() {
@@ -167,7 +173,7 @@ impl<'a> Importer<'a> {
         if let Some(id) = self.by_slug.get(&slug) {
             return Ok(Some(*id));
         }
-        let org = self.insert(conn, &slug, name, kind, parent_id, None)?;
+        let org = self.insert(conn, &slug, name, kind, parent_id, department, None)?;
         self.report.parents_created += 1;
         Ok(Some(org.id))
     }
@@ -175,17 +181,19 @@ impl<'a> Importer<'a> {
     /// A school's parent: its circonscription, else its department; each
     /// under its department and academy.
     fn parent_of(&mut self, conn: &mut DbConn, record: &Record) -> Result<Option<i64>, AppError> {
+        let code = department_code(record);
+        let code = code.as_deref();
         let academy = match &record.academy {
-            Some(a) => self.parent(conn, "academie", a, OrgKind::Academy, None)?,
+            Some(a) => self.parent(conn, "academie", a, OrgKind::Academy, None, None)?,
             None => None,
         };
         let department = match &record.department {
-            Some(d) => self.parent(conn, "dep", d, OrgKind::Department, academy)?,
+            Some(d) => self.parent(conn, "dep", d, OrgKind::Department, academy, code)?,
             None => None,
         };
         match &record.circonscription {
             Some(c) => Ok(self
-                .parent(conn, "circo", c, OrgKind::Circonscription, department)?
+                .parent(conn, "circo", c, OrgKind::Circonscription, department, code)?
                 .or(department)),
             None => Ok(department),
         }
@@ -208,6 +216,7 @@ impl<'a> Importer<'a> {
                 &record.name,
                 record.kind,
                 parent_id,
+                department_code(record).as_deref(),
                 Some(record),
             )?;
             if record.closed {
@@ -253,6 +262,20 @@ impl<'a> Importer<'a> {
     }
 }
 
+/// A record's department, as the directory filters compare it.
+fn department_code(record: &Record) -> Option<String> {
+    record
+        .department
+        .as_ref()
+        .map(|(code, _)| crate::model::normalize_department(code))
+}
+
+/// A record's extra columns as stored: a JSON object, keys in order, so
+/// that the same row gives the same text.
+fn attributes_json(record: &Record) -> String {
+    serde_json::to_string(&record.attributes).unwrap_or_else(|_| "{}".into())
+}
+
 /// The changes a record makes to an organisation; `None` when it matches.
 /// The description, followers' approval and anything the file does not
 /// carry are left as the instance set them.
@@ -283,6 +306,8 @@ fn changes(
     field!(latitude, record.latitude);
     field!(longitude, record.longitude);
     field!(closed, record.closed);
+    field!(department_code, department_code(record));
+    field!(attributes, attributes_json(record));
     changed.then(|| OrganisationChanges {
         updated_at: Some(db::now()),
         ..c

@@ -5,6 +5,7 @@
 pub mod activities;
 pub mod activity_lists;
 pub mod delivery;
+pub mod directory;
 pub mod error;
 pub mod inbox;
 pub mod keys;
@@ -16,6 +17,7 @@ pub mod protocol;
 pub mod routes;
 pub mod send;
 pub mod signatures;
+pub mod signed_fetch;
 
 use std::time::Duration;
 

@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/metrics", get(super::metrics::render))
         .route("/actor", get(instance_actor))
         .route("/actor/{collection}", get(instance_collection))
+        .route("/directory", get(super::directory::collection))
         .route("/orgs/{slug}", get(group_actor))
         .route("/orgs/{slug}/{collection}", get(group_collection))
         .route("/announcements/{key}", get(announcement))
@@ -67,7 +68,7 @@ fn wants_activity_json(headers: &HeaderMap) -> bool {
         })
 }
 
-fn activity_json<T: serde::Serialize>(document: T) -> Response {
+pub(super) fn activity_json<T: serde::Serialize>(document: T) -> Response {
     FederationJson(WithContext::new(document, context())).into_response()
 }
 

@@ -12,7 +12,7 @@ use crate::{
         is_unique_violation_on, memberships, organisations,
     },
     error::{AppError, AppResult},
-    model::validate_handle,
+    model::{Visibility, validate_handle},
     services::pagination::PageRequest,
 };
 
@@ -41,6 +41,30 @@ pub struct UpdateAccount {
     pub is_admin: Option<bool>,
     /// Instance admins only.
     pub disabled: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub phone: Option<Option<String>>,
+    pub job_title: Option<String>,
+    /// Who sees each field in the directory.
+    pub visibility: Option<FieldVisibilityInput>,
+}
+
+/// A change to who sees a person's fields; absent fields stay.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldVisibilityInput {
+    pub name: Option<String>,
+    pub roles: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Who sees each field of a person in the directory.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FieldVisibility {
+    pub name: String,
+    pub roles: String,
+    pub email: String,
+    pub phone: String,
 }
 
 /// An account as the API shows it; `email` only to its owner and admins.
@@ -53,6 +77,12 @@ pub struct AccountView {
     pub display_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The owner's and admins' view only, like the two fields below.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    pub job_title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<FieldVisibility>,
     pub is_admin: bool,
     pub disabled: bool,
     pub memberships: Vec<MembershipView>,
@@ -83,6 +113,14 @@ fn view(
         local: account.local,
         display_name: account.display_name,
         email: if sees_private { account.email } else { None },
+        phone: if sees_private { account.phone } else { None },
+        job_title: account.job_title,
+        visibility: sees_private.then(|| FieldVisibility {
+            name: account.name_visibility,
+            roles: account.roles_visibility,
+            email: account.email_visibility,
+            phone: account.phone_visibility,
+        }),
         is_admin: account.is_admin,
         disabled: account.disabled,
         memberships,
@@ -102,6 +140,20 @@ fn check_email(email: &str) -> AppResult<()> {
     } else {
         Err(AppError::invalid(format!(
             "email: `{email}` is not an e-mail address"
+        )))
+    }
+}
+
+fn check_phone(phone: &str) -> AppResult<()> {
+    let ok = phone.chars().count() <= 30
+        && phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '.' | '-' | '(' | ')'));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid(format!(
+            "phone: `{phone}` is not a phone number"
         )))
     }
 }
@@ -255,6 +307,37 @@ pub async fn update(
     }
     changes.is_admin = input.is_admin;
     changes.disabled = input.disabled;
+    if let Some(phone) = input.phone {
+        let phone = clean(phone);
+        if let Some(p) = &phone {
+            check_phone(p)?;
+        }
+        changes.phone = Some(phone);
+    }
+    if let Some(title) = input.job_title {
+        let title = title.trim().to_string();
+        if title.chars().count() > 100 {
+            return Err(AppError::invalid(
+                "job_title: must be at most 100 characters",
+            ));
+        }
+        changes.job_title = Some(title);
+    }
+    if let Some(v) = input.visibility {
+        let check = |field: &str, value: Option<String>| {
+            value
+                .map(|v| {
+                    v.parse::<Visibility>()
+                        .map(|v| v.as_str().to_string())
+                        .map_err(|e| AppError::invalid(format!("visibility.{field}: {e}")))
+                })
+                .transpose()
+        };
+        changes.name_visibility = check("name", v.name)?;
+        changes.roles_visibility = check("roles", v.roles)?;
+        changes.email_visibility = check("email", v.email)?;
+        changes.phone_visibility = check("phone", v.phone)?;
+    }
     if let Some(password) = input.password {
         passwords::check_strength(&password)?;
         changes.password_hash = Some(Some(passwords::hash(password).await?));

@@ -337,7 +337,38 @@ async fn decide_peering(
         .await?;
     send::wake();
     tracing::warn!(%domain, accepted, "audit: peering request decided");
+    if accepted && let Ok(peer) = Url::parse(&row.follower_ap_id) {
+        crate::federation::directory::spawn_sync(data, peer);
+    }
     Ok(())
+}
+
+/// What reading the peers' directories did, peer by peer.
+#[derive(Debug, Serialize)]
+pub struct DirectorySyncView {
+    pub synced: Vec<crate::federation::directory::SyncReport>,
+    pub failed: Vec<String>,
+}
+
+/// Reads every peer's directory now (admins only).
+pub async fn sync_directories(
+    data: &Data<AppState>,
+    caller: &Caller,
+) -> AppResult<DirectorySyncView> {
+    require_admin(caller)?;
+    let (mut synced, mut failed) = (Vec::new(), Vec::new());
+    for result in crate::federation::directory::sync_all(data).await {
+        match result {
+            Ok(report) => synced.push(report),
+            Err(e) => failed.push(e),
+        }
+    }
+    tracing::warn!(
+        peers = synced.len(),
+        failed = failed.len(),
+        "audit: directories read"
+    );
+    Ok(DirectorySyncView { synced, failed })
 }
 
 /// One target domain's delivery lane, as admins see it.

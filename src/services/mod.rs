@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod acknowledgements;
 pub mod announcements;
 pub mod auth;
+pub mod directory;
 pub mod federation_admin;
 pub mod follows;
 pub mod instance;

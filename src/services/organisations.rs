@@ -13,7 +13,7 @@ use crate::{
     },
     error::{AppError, AppResult},
     federation::{activities::updating::update_group, objects::group::ApubGroup, send},
-    model::{OrgKind, Role, normalize_uai, validate_handle},
+    model::{OrgKind, Role, Viewer, Visibility, normalize_uai, validate_handle},
     services::pagination::PageRequest,
 };
 
@@ -37,6 +37,9 @@ pub struct CreateOrganisation {
     pub longitude: Option<f64>,
     #[serde(default)]
     pub approve_followers: bool,
+    /// Who sees it in the directory: `public` (default), `federation`,
+    /// `instance` or `private`.
+    pub visibility: Option<String>,
 }
 
 /// A PATCH body: absent fields stay, `null` clears a nullable field.
@@ -68,6 +71,7 @@ pub struct UpdateOrganisation {
     pub longitude: Option<Option<f64>>,
     pub approve_followers: Option<bool>,
     pub closed: Option<bool>,
+    pub visibility: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -91,6 +95,8 @@ pub struct OrganisationView {
     pub longitude: Option<f64>,
     pub approve_followers: bool,
     pub closed: bool,
+    pub visibility: String,
+    pub department_code: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -133,6 +139,8 @@ fn view(conn: &mut DbConn, org: Organisation) -> Result<OrganisationView, diesel
         longitude: org.longitude,
         approve_followers: org.approve_followers,
         closed: org.closed,
+        visibility: org.visibility,
+        department_code: org.department_code,
         created_at: org.created_at.and_utc(),
         updated_at: org.updated_at.and_utc(),
     })
@@ -178,6 +186,12 @@ fn check_kind(kind: &str) -> AppResult<String> {
     kind.parse::<OrgKind>()
         .map(|k| k.as_str().to_string())
         .map_err(|e| AppError::invalid(format!("kind: {e}")))
+}
+
+pub(crate) fn check_visibility(value: &str) -> AppResult<Visibility> {
+    value
+        .parse::<Visibility>()
+        .map_err(|e| AppError::invalid(format!("visibility: {e}")))
 }
 
 fn check_optional(field: &str, value: Option<String>, max: usize) -> AppResult<Option<String>> {
@@ -245,6 +259,10 @@ pub async fn create(
     let name = check_name(&input.name)?;
     let kind = check_kind(&input.kind)?;
     let uai = check_uai(input.uai)?;
+    let visibility = input
+        .visibility
+        .as_deref()
+        .map_or(Ok(Visibility::Public), check_visibility)?;
     let description = clean(input.description).unwrap_or_default();
     if description.chars().count() > 5000 {
         return Err(AppError::invalid(
@@ -327,6 +345,9 @@ pub async fn create(
                         created_at: now,
                         updated_at: now,
                         last_refreshed_at: now,
+                        visibility: visibility.as_str(),
+                        department_code: None,
+                        attributes: "{}",
                     },
                 )
                 .map_err(|e| conflict_from(e, &slug, uai.as_deref()))?;
@@ -336,23 +357,32 @@ pub async fn create(
         .await
 }
 
-pub async fn get(state: &AppState, slug: &str) -> AppResult<OrganisationView> {
+/// A local organisation, when `viewer` may see it (404 otherwise).
+pub async fn get(state: &AppState, viewer: Viewer, slug: &str) -> AppResult<OrganisationView> {
     let slug = slug.to_string();
     state
         .db
         .run(move |conn| {
             let org = local_org(conn, &slug)?;
+            if !viewer.visible().contains(&org.visibility.as_str()) {
+                return Err(AppError::not_found("organisation"));
+            }
             Ok(view(conn, org)?)
         })
         .await
 }
 
-pub async fn list(state: &AppState, page: &PageRequest) -> AppResult<Page<OrganisationView>> {
+/// The local organisations `viewer` may see, by id.
+pub async fn list(
+    state: &AppState,
+    viewer: Viewer,
+    page: &PageRequest,
+) -> AppResult<Page<OrganisationView>> {
     let (after, limit) = page.bounds()?;
     state
         .db
         .run(move |conn| {
-            let rows = rows::list(conn, true, after, limit + 1)?;
+            let rows = rows::list(conn, &viewer.visible(), after, limit + 1)?;
             let page = Page::from_rows(rows, limit, |o| o.id, |o| o);
             let mut items = Vec::with_capacity(page.items.len());
             for org in page.items {
@@ -411,8 +441,15 @@ pub async fn update(
             .transpose()?,
         approve_followers: input.approve_followers,
         closed: input.closed,
+        visibility: input
+            .visibility
+            .as_deref()
+            .map(check_visibility)
+            .transpose()?
+            .map(|v| v.as_str().to_string()),
         updated_at: Some(db::now()),
         parent_id: None,
+        ..OrganisationChanges::default()
     };
     if changes
         .description

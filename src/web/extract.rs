@@ -99,6 +99,22 @@ impl FromRequestParts<AppState> for Authenticated {
 /// valid); `None` for anonymous requests.
 pub struct MaybeAuthenticated(pub Option<Account>);
 
+impl MaybeAuthenticated {
+    /// Who is looking, for the directory's visibilities.
+    pub fn viewer(&self) -> crate::model::Viewer {
+        use crate::model::Viewer;
+        match &self.0 {
+            None => Viewer::Anonymous,
+            Some(a) if a.is_admin => Viewer::Admin,
+            Some(_) => Viewer::Account,
+        }
+    }
+
+    pub fn account_id(&self) -> Option<i64> {
+        self.0.as_ref().map(|a| a.id)
+    }
+}
+
 impl FromRequestParts<AppState> for MaybeAuthenticated {
     type Rejection = AppError;
 

@@ -18,7 +18,7 @@ use crate::{
     harness::{TestApp, TestDb},
 };
 
-fn fixture() -> String {
+pub fn fixture() -> String {
     std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/annuaire-44.csv"),
     )
@@ -26,7 +26,7 @@ fn fixture() -> String {
 }
 
 /// Reads and imports a CSV text the way the CLI does.
-async fn run(app: &TestApp, csv: String, scope: Scope) -> Report {
+pub async fn run(app: &TestApp, csv: String, scope: Scope) -> Report {
     let settings = app.state.settings.clone();
     app.state
         .db
@@ -100,6 +100,13 @@ async fn the_fixture_imports_once_and_again_changes_nothing() {
     assert_eq!(school.kind, "ecole");
     assert_eq!(school.uai.as_deref(), Some("0440008V"));
     assert_eq!(school.city.as_deref(), Some("Nantes"));
+    assert_eq!(school.department_code.as_deref(), Some("44"));
+    // The columns Préau does not use are kept as they are.
+    let attributes: serde_json::Value = serde_json::from_str(&school.attributes).expect("json");
+    assert_eq!(attributes["restauration"], "1");
+    assert_eq!(attributes["statut_public_prive"], "Public");
+    assert_eq!(attributes["code_nature"], "101");
+    assert!(attributes.get("nom_etablissement").is_none());
     let circo = org(&app, "circo-0442123h").await;
     assert_eq!(school.parent_id, Some(circo.id));
     assert_eq!(circo.kind, "circonscription");

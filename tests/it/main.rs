@@ -14,4 +14,5 @@ mod cli;
 mod directory;
 mod federation;
 mod migrations;
+mod search;
 mod server;

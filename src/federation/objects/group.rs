@@ -25,9 +25,9 @@ use crate::{
     federation::{
         FederationError,
         policy::url_domain,
-        protocol::actors::{Address, Endpoints, Group, PropertyValue},
+        protocol::actors::{Address, DirectoryEntry, Endpoints, Group, PropertyValue},
     },
-    model::OrgKind,
+    model::{OrgKind, Visibility},
 };
 
 #[derive(Debug, Clone)]
@@ -125,6 +125,40 @@ impl ApubGroup {
         parent: Option<&str>,
         settings: &Settings,
     ) -> Result<Group, FederationError> {
+        let entry = self.entry(parent, settings)?;
+        Ok(Group {
+            kind: GroupType::Group,
+            id: entry.id,
+            preferred_username: entry.preferred_username,
+            name: entry.name,
+            summary: entry.summary,
+            url: Some(self.id().clone()),
+            inbox: entry.inbox,
+            outbox: Some(self.url("/outbox")?),
+            followers: Some(self.url("/followers")?),
+            following: Some(self.url("/following")?),
+            endpoints: entry.endpoints,
+            public_key: self.public_key(),
+            manually_approves_followers: entry.manually_approves_followers,
+            discoverable: Some(true),
+            published: Some(to_utc(self.created_at)),
+            updated: entry.updated,
+            org_kind: entry.org_kind,
+            uai: entry.uai,
+            parent: entry.parent,
+            department: entry.department,
+            visibility: entry.visibility,
+            address: entry.address,
+            attachment: entry.attachment,
+        })
+    }
+
+    /// The organisation as `/directory` lists it (no key needed).
+    pub fn entry(
+        &self,
+        parent: Option<&str>,
+        settings: &Settings,
+    ) -> Result<DirectoryEntry, FederationError> {
         let address = (self.address.is_some() || self.postal_code.is_some() || self.city.is_some())
             .then(|| Address {
                 kind: "vcard:Address".into(),
@@ -140,29 +174,24 @@ impl ApubGroup {
         .into_iter()
         .flatten()
         .collect();
-        Ok(Group {
+        Ok(DirectoryEntry {
             kind: GroupType::Group,
             id: self.id().clone(),
             preferred_username: self.slug.clone(),
             name: self.name.clone(),
             summary: (!self.description.is_empty())
                 .then(|| format!("<p>{}</p>", escape_html(&self.description))),
-            url: Some(self.id().clone()),
             inbox: self.url("/inbox")?,
-            outbox: Some(self.url("/outbox")?),
-            followers: Some(self.url("/followers")?),
-            following: Some(self.url("/following")?),
             endpoints: Some(Endpoints {
                 shared_inbox: Url::parse(&settings.url("/inbox"))?,
             }),
-            public_key: self.public_key(),
             manually_approves_followers: self.approve_followers,
-            discoverable: Some(true),
-            published: Some(to_utc(self.created_at)),
             updated: Some(to_utc(self.updated_at)),
             org_kind: Some(self.kind.clone()),
             uai: self.uai.clone(),
             parent: parent.map(Url::parse).transpose()?,
+            department: self.department_code.clone(),
+            visibility: Some(self.visibility.clone()),
             address,
             attachment,
         })
@@ -170,9 +199,20 @@ impl ApubGroup {
 }
 
 /// Stores (or refreshes) a remote organisation from its `Group` document,
-/// which the caller verified. HTML becomes plain text; an unknown kind
-/// becomes `other`; a malformed UAI is dropped.
+/// which the caller verified, with its key.
 pub fn store_remote(conn: &mut DbConn, json: &Group) -> Result<Organisation, AppError> {
+    let row = store_entry(conn, &DirectoryEntry::from(json))?;
+    organisations::set_public_key(conn, row.id, &json.public_key.public_key_pem)?;
+    Ok(organisations::by_id(conn, row.id)?)
+}
+
+/// Stores (or refreshes) a remote organisation's profile, from its actor or
+/// from its instance's directory; the caller checked that its id is on the
+/// origin it came from. HTML becomes plain text; an unknown kind becomes
+/// `other`; a malformed UAI is dropped; the parent is linked when known.
+/// Anything but `federation` is shown as `public`: an instance never lists
+/// its `instance` or `private` entries.
+pub fn store_entry(conn: &mut DbConn, json: &DirectoryEntry) -> Result<Organisation, AppError> {
     if crate::db::tombstones::contains(conn, json.id.as_str())? {
         return Err(AppError::not_found("organisation (deleted at its origin)"));
     }
@@ -200,6 +240,21 @@ pub fn store_remote(conn: &mut DbConn, json: &Group) -> Result<Organisation, App
         .as_deref()
         .map(|s| plain_text(s, 5000))
         .unwrap_or_default();
+    let visibility = match json.visibility.as_deref().map(str::parse::<Visibility>) {
+        Some(Ok(Visibility::Federation)) => Visibility::Federation,
+        _ => Visibility::Public,
+    };
+    let department = json
+        .department
+        .as_deref()
+        .map(|d| crate::model::normalize_department(&plain_text(d, 8)))
+        .filter(|d| !d.is_empty());
+    let parent_id = match &json.parent {
+        Some(parent) if url_domain(parent).as_deref() == Some(domain.as_str()) => {
+            organisations::by_ap_id(conn, parent.as_str())?.map(|p| p.id)
+        }
+        _ => None,
+    };
     let address = json.address.clone().unwrap_or_default();
     let shared_inbox = json.endpoints.as_ref().map(|e| e.shared_inbox.to_string());
     let now = db::now();
@@ -216,7 +271,7 @@ pub fn store_remote(conn: &mut DbConn, json: &Group) -> Result<Organisation, App
             kind: kind.as_str(),
             name: &name,
             uai: uai.as_deref(),
-            parent_id: None,
+            parent_id,
             description: &description,
             address: address.street_address.as_deref(),
             postal_code: address.postal_code.as_deref(),
@@ -230,10 +285,12 @@ pub fn store_remote(conn: &mut DbConn, json: &Group) -> Result<Organisation, App
             created_at: now,
             updated_at: now,
             last_refreshed_at: now,
+            visibility: visibility.as_str(),
+            department_code: department.as_deref(),
+            attributes: "{}",
         },
     )?;
-    organisations::set_public_key(conn, row.id, &json.public_key.public_key_pem)?;
-    Ok(organisations::by_id(conn, row.id)?)
+    Ok(row)
 }
 
 impl Actor for ApubGroup {

@@ -87,6 +87,19 @@ pub struct Group {
     )]
     pub parent: Option<Url>,
     #[serde(
+        rename = "preau:department",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub department: Option<String>,
+    /// `public` or `federation`: whether the receiver may show it to the web.
+    #[serde(
+        rename = "preau:visibility",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub visibility: Option<String>,
+    #[serde(
         rename = "vcard:hasAddress",
         default,
         skip_serializing_if = "Option::is_none"
@@ -94,6 +107,86 @@ pub struct Group {
     pub address: Option<Address>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachment: Vec<PropertyValue>,
+}
+
+/// An organisation as the `/directory` collection lists it: the `Group`'s
+/// profile without its key and collections, so that an instance can list
+/// tens of thousands of schools without making a key pair for each. A peer
+/// that needs the actor (to follow it, or to check a signature) fetches it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryEntry {
+    #[serde(rename = "type")]
+    pub kind: GroupType,
+    pub id: Url,
+    pub preferred_username: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    pub inbox: Url,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<Endpoints>,
+    #[serde(default)]
+    pub manually_approves_followers: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<DateTime<Utc>>,
+    #[serde(
+        rename = "preau:kind",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub org_kind: Option<String>,
+    #[serde(rename = "preau:uai", default, skip_serializing_if = "Option::is_none")]
+    pub uai: Option<String>,
+    #[serde(
+        rename = "preau:parent",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub parent: Option<Url>,
+    #[serde(
+        rename = "preau:department",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub department: Option<String>,
+    #[serde(
+        rename = "preau:visibility",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub visibility: Option<String>,
+    #[serde(
+        rename = "vcard:hasAddress",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub address: Option<Address>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachment: Vec<PropertyValue>,
+}
+
+impl From<&Group> for DirectoryEntry {
+    fn from(g: &Group) -> Self {
+        Self {
+            kind: GroupType::Group,
+            id: g.id.clone(),
+            preferred_username: g.preferred_username.clone(),
+            name: g.name.clone(),
+            summary: g.summary.clone(),
+            inbox: g.inbox.clone(),
+            endpoints: g.endpoints.clone(),
+            manually_approves_followers: g.manually_approves_followers,
+            updated: g.updated,
+            org_kind: g.org_kind.clone(),
+            uai: g.uai.clone(),
+            parent: g.parent.clone(),
+            department: g.department.clone(),
+            visibility: g.visibility.clone(),
+            address: g.address.clone(),
+            attachment: g.attachment.clone(),
+        }
+    }
 }
 
 /// A person with an account on some instance.

@@ -26,3 +26,17 @@ pub struct OrderedCollectionPage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<Url>,
 }
+
+/// A page of an instance's `/directory`: its organisations, embedded, so
+/// that a peer reads the whole directory in a few hundred requests.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryPage {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Url,
+    pub part_of: Url,
+    pub ordered_items: Vec<super::actors::DirectoryEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<Url>,
+}

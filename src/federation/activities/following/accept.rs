@@ -33,6 +33,8 @@ impl Activity for Accept {
 
     async fn receive(self, data: &Data<AppState>) -> Result<(), FederationError> {
         let (follower, target) = answered_pair(self.actor.inner(), &self.object, data).await?;
+        // Our instance's peering request accepted: read the peer's directory.
+        let peering = follower == data.settings.url("/actor");
         apply_once(data, &self.id, move |conn| {
             if follows::set_accepted(conn, &follower, &target)? == 0 {
                 tracing::info!(%follower, %target, "Accept for a follow we do not have: ignored");
@@ -40,6 +42,9 @@ impl Activity for Accept {
             Ok(())
         })
         .await?;
+        if peering {
+            crate::federation::directory::spawn_sync(data, self.actor.inner().clone());
+        }
         Ok(())
     }
 }

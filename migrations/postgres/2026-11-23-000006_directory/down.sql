@@ -1,0 +1,23 @@
+DROP INDEX accounts_search_idx;
+DROP INDEX organisations_search_idx;
+ALTER TABLE peers DROP COLUMN directory_synced_at;
+DROP INDEX accounts_name_idx;
+ALTER TABLE accounts
+    DROP COLUMN search_vector,
+    DROP COLUMN search_text,
+    DROP COLUMN phone_visibility,
+    DROP COLUMN email_visibility,
+    DROP COLUMN roles_visibility,
+    DROP COLUMN name_visibility,
+    DROP COLUMN job_title,
+    DROP COLUMN phone;
+DROP INDEX organisations_name_idx;
+DROP INDEX organisations_commune_idx;
+DROP INDEX organisations_department_idx;
+ALTER TABLE organisations
+    DROP COLUMN search_vector,
+    DROP COLUMN search_text,
+    DROP COLUMN attributes,
+    DROP COLUMN commune_key,
+    DROP COLUMN department_code,
+    DROP COLUMN visibility;

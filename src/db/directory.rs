@@ -1,0 +1,189 @@
+//! Directory search over organisations and people: one query per kind of
+//! entry, with the full-text match the only part written per backend
+//! (SQLite FTS5, PostgreSQL `tsvector`). Both index `search_text`, folded by
+//! the application, so a query matches the same rows on both.
+
+use diesel::{
+    dsl::sql,
+    expression::BoxableExpression,
+    prelude::*,
+    result::QueryResult,
+    sql_types::{Bool, Text},
+};
+
+use super::{
+    DbConn,
+    accounts::Account,
+    connection::MultiBackend,
+    organisations::Organisation,
+    schema::{accounts, memberships, organisations},
+};
+
+/// Where an entry comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Origin {
+    #[default]
+    Any,
+    Local,
+    Remote,
+    Domain(String),
+}
+
+/// A search of organisations. Text terms are folded words (see
+/// `directory::text::terms`); every term must match, as a word prefix.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationSearch {
+    pub terms: Vec<String>,
+    pub kind: Option<String>,
+    /// Folded commune name (`commune_key`) or a five-digit postal code.
+    pub commune: Option<String>,
+    /// A normalised department code.
+    pub department: Option<String>,
+    /// Direct children of this organisation (a circonscription's schools).
+    pub parent_id: Option<i64>,
+    pub uai: Option<String>,
+    pub origin: Origin,
+    pub include_closed: bool,
+    /// The `visibility` values the viewer sees.
+    pub visibilities: Vec<&'static str>,
+}
+
+/// A search of people (local accounts).
+#[derive(Debug, Clone, Default)]
+pub struct PeopleSearch {
+    pub terms: Vec<String>,
+    pub role: Option<String>,
+    pub organisation_id: Option<i64>,
+    /// The visibility values the viewer sees: an entry shows when its
+    /// `name_visibility` is among them, and the role and organisation
+    /// filters only look at people whose roles the viewer may see.
+    pub visibilities: Vec<&'static str>,
+}
+
+/// `table.id IN (rows matching every term)`, in the backend's own syntax.
+fn text_match<T>(conn: &DbConn, table: &str, terms: &[String]) -> Predicate<T> {
+    let (prefix, query) = match conn {
+        DbConn::Sqlite(_) => (
+            // FTS5: `"ecole"* "jules"*`, each a quoted prefix, all required.
+            format!("{table}.id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH "),
+            terms
+                .iter()
+                .map(|t| format!("\"{t}\"*"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        DbConn::Postgres(_) => (
+            format!("{table}.search_vector @@ to_tsquery('simple', "),
+            terms
+                .iter()
+                .map(|t| format!("{t}:*"))
+                .collect::<Vec<_>>()
+                .join(" & "),
+        ),
+    };
+    Box::new(sql::<Bool>(&prefix).bind::<Text, _>(query).sql(")"))
+}
+
+type Predicate<T> = Box<dyn BoxableExpression<T, MultiBackend, SqlType = Bool>>;
+
+/// One page of organisations, by name, from `offset`.
+pub fn search_organisations(
+    conn: &mut DbConn,
+    search: &OrganisationSearch,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Organisation>> {
+    let mut query = organisations::table
+        .filter(organisations::visibility.eq_any(search.visibilities.clone()))
+        .select(Organisation::as_select())
+        // The folded name comes first in `search_text`: name order, accents ignored.
+        .order((organisations::search_text.asc(), organisations::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .into_boxed::<MultiBackend>();
+    if !search.terms.is_empty() {
+        query = query.filter(text_match(conn, "organisations", &search.terms));
+    }
+    if let Some(kind) = &search.kind {
+        query = query.filter(organisations::kind.eq(kind.clone()));
+    }
+    if let Some(commune) = &search.commune {
+        query = if commune.len() == 5 && commune.bytes().all(|b| b.is_ascii_digit()) {
+            query.filter(organisations::postal_code.eq(commune.clone()))
+        } else {
+            query.filter(organisations::commune_key.eq(commune.clone()))
+        };
+    }
+    if let Some(department) = &search.department {
+        query = query.filter(organisations::department_code.eq(department.clone()));
+    }
+    if let Some(parent) = search.parent_id {
+        query = query.filter(organisations::parent_id.eq(parent));
+    }
+    if let Some(uai) = &search.uai {
+        query = query.filter(organisations::uai.eq(uai.clone()));
+    }
+    if !search.include_closed {
+        query = query.filter(organisations::closed.eq(false));
+    }
+    query = match &search.origin {
+        Origin::Any => query,
+        Origin::Local => query.filter(organisations::local.eq(true)),
+        Origin::Remote => query.filter(organisations::local.eq(false)),
+        Origin::Domain(domain) => query.filter(organisations::domain.eq(domain.clone())),
+    };
+    query.load(conn)
+}
+
+/// One page of people, by name, from `offset`.
+pub fn search_people(
+    conn: &mut DbConn,
+    search: &PeopleSearch,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Account>> {
+    let mut query = accounts::table
+        .filter(accounts::local.eq(true))
+        .filter(accounts::disabled.eq(false))
+        .filter(accounts::name_visibility.eq_any(search.visibilities.clone()))
+        .select(Account::as_select())
+        .order((accounts::search_text.asc(), accounts::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .into_boxed::<MultiBackend>();
+    if !search.terms.is_empty() {
+        query = query.filter(text_match(conn, "accounts", &search.terms));
+    }
+    let members: Option<Predicate<accounts::table>> =
+        match (search.role.clone(), search.organisation_id) {
+            (Some(role), Some(org)) => Some(Box::new(
+                accounts::id.eq_any(
+                    memberships::table
+                        .filter(memberships::role.eq(role))
+                        .filter(memberships::organisation_id.eq(org))
+                        .select(memberships::account_id),
+                ),
+            )),
+            (Some(role), None) => Some(Box::new(
+                accounts::id.eq_any(
+                    memberships::table
+                        .filter(memberships::role.eq(role))
+                        .select(memberships::account_id),
+                ),
+            )),
+            (None, Some(org)) => Some(Box::new(
+                accounts::id.eq_any(
+                    memberships::table
+                        .filter(memberships::organisation_id.eq(org))
+                        .select(memberships::account_id),
+                ),
+            )),
+            (None, None) => None,
+        };
+    if let Some(members) = members {
+        query = query
+            .filter(accounts::roles_visibility.eq_any(search.visibilities.clone()))
+            .filter(members);
+    }
+    query.load(conn)
+}
