@@ -23,7 +23,7 @@ async fn new_keypair() -> Result<(String, String), FederationError> {
 /// Returns the organisation with its key pair, creating it if needed
 /// (local organisations only; remote ones carry their public key).
 pub async fn ensure_org_keys(
-    data: &Data<AppState>,
+    data: &AppState,
     org: Organisation,
 ) -> Result<Organisation, FederationError> {
     if !org.local || org.private_key.is_some() {

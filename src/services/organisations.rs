@@ -461,6 +461,26 @@ pub async fn update(
         ));
     }
     let slug = slug.to_string();
+    // Followers and peers get an `Update` signed by the organisation: make
+    // its key now, outside the transaction (imported ones have none yet).
+    let org = {
+        let (slug, caller) = (slug.clone(), caller.clone());
+        state
+            .db
+            .run(move |conn| {
+                let org = local_org(conn, &slug)?;
+                if !can_manage(conn, &caller, org.id)? {
+                    return Err(AppError::forbidden(
+                        "only admins of this organisation may change it",
+                    ));
+                }
+                Ok(org)
+            })
+            .await?
+    };
+    crate::federation::keys::ensure_org_keys(state, org)
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))?;
     let caller = caller.clone();
     let parent = input.parent.map(clean);
     let settings = state.settings.clone();

@@ -2,6 +2,7 @@
 
 mod announcements;
 mod delivery;
+mod directory;
 mod hostile;
 mod instances;
 mod protocol;

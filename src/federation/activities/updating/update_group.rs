@@ -64,18 +64,30 @@ impl Activity for UpdateGroup {
     }
 }
 
-/// The `Update(Group)` for a local organisation's followers, built inside
-/// the transaction that changed it; `None` when nobody outside follows it.
+/// The `Update(Group)` for a local organisation's followers and, when the
+/// organisation is listed in the directory, for the instances peered with
+/// ours (they keep a copy of the directory). Built inside the transaction
+/// that changed it; `None` when nobody outside needs it.
 pub fn for_followers(
     conn: &mut DbConn,
     group: &ApubGroup,
     parent: Option<&str>,
     settings: &Settings,
 ) -> Result<Option<Outgoing>, AppError> {
-    let inboxes: Vec<Url> = follows::followers(conn, &group.ap_id, 0, i64::MAX)?
+    let mut inboxes: Vec<Url> = follows::followers(conn, &group.ap_id, 0, i64::MAX)?
         .into_iter()
         .filter_map(|f| Url::parse(&f.follower_inbox).ok())
         .collect();
+    if matches!(group.visibility.as_str(), "public" | "federation") {
+        let peers = follows::followers(conn, &settings.url("/actor"), 0, i64::MAX)?;
+        inboxes.extend(
+            peers
+                .into_iter()
+                .filter_map(|f| Url::parse(&f.follower_inbox).ok()),
+        );
+    }
+    inboxes.sort();
+    inboxes.dedup();
     if inboxes.is_empty() {
         return Ok(None);
     }
