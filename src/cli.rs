@@ -70,6 +70,9 @@ pub enum DirectoryCommand {
         #[arg(long)]
         circonscription: Option<String>,
     },
+    /// Read the directory of every peered instance now (the server also
+    /// does it when peering starts and every few hours)
+    Sync,
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,6 +212,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 circonscription,
             };
             super::cli_directory::import(&state, &file, scope).await?;
+        }
+        Command::Directory(DirectoryCommand::Sync) => {
+            telemetry::init(&crate::config::LogSettings {
+                filter: "warn".into(),
+                ..settings.log.clone()
+            });
+            let state = AppState::open(settings).await?;
+            super::cli_directory::sync(&state).await?;
         }
         Command::Healthcheck { url } => healthcheck(&settings, url).await?,
     }

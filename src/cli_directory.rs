@@ -1,5 +1,6 @@
 //! `preau directory import`: reads the file, shows a progress bar while it
-//! imports, and prints the report.
+//! imports, and prints the report. `preau directory sync`: reads the
+//! peers' directories and prints what each gave.
 
 use std::{io::IsTerminal, path::Path, time::Duration};
 
@@ -77,6 +78,36 @@ pub async fn import(state: &AppState, file: &Path, scope: Scope) -> Result<(), C
     }
     for r in &rejected {
         println!("rejected line {}: {}", r.line, r.reason);
+    }
+    Ok(())
+}
+
+pub async fn sync(state: &AppState) -> Result<(), CliError> {
+    crate::services::instance::ensure_keys(state).await?;
+    let config = crate::federation::config(state.clone())
+        .await
+        .map_err(|e| CliError::Input(format!("federation: {e}")))?;
+    let results = crate::federation::directory::sync_all(&config.to_request_data()).await;
+    if results.is_empty() {
+        println!("no peered instance: nothing to read");
+    }
+    let mut failed = 0;
+    for result in results {
+        match result {
+            Ok(r) => println!(
+                "{}: {} entries stored from {} pages, {} rejected",
+                r.domain, r.stored, r.pages, r.rejected
+            ),
+            Err(e) => {
+                failed += 1;
+                eprintln!("{e}");
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(CliError::Input(format!(
+            "{failed} peer directories could not be read"
+        )));
     }
     Ok(())
 }

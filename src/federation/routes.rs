@@ -8,7 +8,7 @@ use activitypub_federation::{
 use axum::{
     Json, Router,
     extract::{Path, Query},
-    http::{HeaderMap, HeaderValue, header},
+    http::{HeaderMap, HeaderValue, Method, Uri, header},
     response::{Html, IntoResponse, Response},
     routing::{get, post},
 };
@@ -34,6 +34,7 @@ use crate::{
     AppState,
     db::{accounts, follows, organisations},
     error::AppError,
+    model::Viewer,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -122,7 +123,9 @@ async fn webfinger(
             .db
             .run(move |conn| {
                 if let Some(org) = organisations::local_by_slug(conn, &lookup)? {
-                    return Ok::<_, AppError>(Some(org.ap_id));
+                    // Organisations kept inside the instance are not discoverable.
+                    let listed = matches!(org.visibility.as_str(), "public" | "federation");
+                    return Ok::<_, AppError>(listed.then_some(org.ap_id));
                 }
                 Ok(accounts::local_by_username(conn, &lookup)?
                     .filter(|a| !a.disabled)
@@ -215,12 +218,30 @@ async fn instance_actor(
     Ok(activity_json(instance.into_json(&data).await?))
 }
 
-async fn load_group(data: &Data<AppState>, slug: String) -> Result<ApubGroup, FederationError> {
+/// A local organisation's actor, when the request may see it: `public`
+/// ones to anyone, `federation` ones to signed requests of allowed
+/// instances, others to nobody outside the instance (404 otherwise).
+async fn load_group(
+    data: &Data<AppState>,
+    slug: String,
+    request: (&Method, &Uri, &HeaderMap),
+) -> Result<ApubGroup, FederationError> {
     let org = data
         .db
         .run(move |conn| Ok::<_, AppError>(organisations::local_by_slug(conn, &slug)?))
         .await?
         .ok_or(FederationError::NotFound)?;
+    let visible = match org.visibility.as_str() {
+        "public" => true,
+        "federation" => {
+            let (method, uri, headers) = request;
+            super::signed_fetch::viewer(method, uri, headers, data).await? >= Viewer::Peer
+        }
+        _ => false,
+    };
+    if !visible {
+        return Err(FederationError::NotFound);
+    }
     ApubGroup::new(org)
 }
 
@@ -239,10 +260,16 @@ async fn load_person(
 
 async fn group_actor(
     Path(slug): Path<String>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     data: Data<AppState>,
 ) -> Result<Response, FederationError> {
-    let group = load_group(&data, slug).await?;
+    let group = load_group(&data, slug, (&method, &uri, &headers)).await?;
+    if group.visibility != "public" && !wants_activity_json(&headers) {
+        // The HTML page is for the whole web.
+        return Err(FederationError::NotFound);
+    }
     if !wants_activity_json(&headers) {
         return Ok(crate::web::pages::organisation(&data, group.row).await?);
     }
@@ -353,9 +380,12 @@ async fn collection(
 async fn group_collection(
     Path((slug, name)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
     data: Data<AppState>,
 ) -> Result<Response, FederationError> {
-    let group = load_group(&data, slug).await?;
+    let group = load_group(&data, slug, (&method, &uri, &headers)).await?;
     collection(&data, Owner::Group, group.ap_id.clone(), &name, query.page).await
 }
 

@@ -13,6 +13,7 @@ use crate::{
         organisations::{self, Organisation},
     },
     error::AppError,
+    model::Visibility,
     services::timeline::{AnnouncementView, views},
 };
 
@@ -159,13 +160,15 @@ pub async fn public_announcement(
         .ok_or_else(|| AppError::not_found("announcement"))
 }
 
-/// A local organisation by slug, or 404.
+/// A local organisation the whole web may see, by slug, or 404: these
+/// pages and feeds are public.
 pub async fn local_organisation(state: &AppState, slug: &str) -> Result<Organisation, AppError> {
     let slug = slug.to_string();
     state
         .db
         .run(move |conn| {
             organisations::local_by_slug(conn, &slug)?
+                .filter(|o| o.visibility == Visibility::Public.as_str())
                 .ok_or_else(|| AppError::not_found("organisation"))
         })
         .await

@@ -9,7 +9,10 @@ use preau::{
     directory::import::Scope,
     federation::{
         directory::sync_peer,
-        protocol::collections::{DirectoryPage, OrderedCollection},
+        protocol::{
+            actors::Group,
+            collections::{DirectoryPage, OrderedCollection},
+        },
     },
 };
 use serde_json::{Value, json};
@@ -175,6 +178,39 @@ async fn peers_find_each_others_schools_and_only_what_they_may_see() {
         assert!(slugs(page).contains(&"0440008v"));
     }
     assert_eq!(slugs(&as_b).len(), slugs(&web).len() + 1);
+
+    // The actors themselves follow the same rule.
+    let rased = Url::parse(&a.url("/orgs/reseau-rased")).expect("url");
+    let unsigned = reqwest::Client::new()
+        .get(rased.clone())
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(unsigned.status(), 404);
+    let group: Group = fetch_object_http(&rased, &b.data())
+        .await
+        .expect("B may read the federation-only group")
+        .object;
+    assert_eq!(group.visibility.as_deref(), Some("federation"));
+    assert!(
+        fetch_object_http::<_, Group>(&rased, &c.data())
+            .await
+            .is_err()
+    );
+    let internal = Url::parse(&a.url("/orgs/service-rh")).expect("url");
+    assert!(
+        fetch_object_http::<_, Group>(&internal, &b.data())
+            .await
+            .is_err()
+    );
+    let finger = reqwest::get(a.url(&format!(
+        "/.well-known/webfinger?resource=acct:service-rh@{}",
+        a.domain
+    )))
+    .await
+    .expect("webfinger");
+    assert_eq!(finger.status(), 404);
 
     // A signature that is there but does not hold is refused.
     let forged = reqwest::Client::new()

@@ -13,7 +13,7 @@ use preau::federation::protocol::{
         reading::Read,
     },
     actors::{Application, Group, Person},
-    collections::{OrderedCollection, OrderedCollectionPage},
+    collections::{DirectoryPage, OrderedCollection, OrderedCollectionPage},
     objects::Article,
 };
 use reqwest::StatusCode;
@@ -180,6 +180,19 @@ async fn webfinger_nodeinfo_and_actors_answer_as_other_servers_expect() {
     .await;
     let page: OrderedCollectionPage = serde_json::from_str(&body).expect("page");
     assert!(page.ordered_items.is_empty());
+    let (status, _, body) = get(&a.url("/directory"), "application/activity+json").await;
+    assert_eq!(status, StatusCode::OK);
+    let directory: OrderedCollection = serde_json::from_str(&body).expect("directory");
+    assert_eq!(directory.total_items, 1);
+    example("directory.json", &body, a);
+    let first = directory.first.expect("first page");
+    let (_, _, body) = get(first.as_str(), "application/activity+json").await;
+    let page: DirectoryPage = serde_json::from_str(&body).expect("directory page");
+    assert_eq!(page.ordered_items[0].id.as_str(), group);
+    assert_eq!(page.ordered_items[0].visibility.as_deref(), Some("public"));
+    assert!(page.next.is_none());
+    example("directory-page.json", &body, a);
+
     let (status, _, _) = get(&format!("{group}/nothing"), "application/activity+json").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = get(&a.url("/orgs/missing"), "application/activity+json").await;
@@ -212,6 +225,10 @@ async fn keys_are_made_when_an_actor_is_first_served_not_when_it_is_created() {
             .expect("count")
     };
     assert_eq!(keyed().await, 0, "creating organisations generated no key");
+    let (_, _, body) = get(&a.url("/directory?after=0"), "application/activity+json").await;
+    let page: DirectoryPage = serde_json::from_str(&body).expect("directory page");
+    assert_eq!(page.ordered_items.len(), 20);
+    assert_eq!(keyed().await, 0, "listing the directory generated no key");
     let (status, _, _) = get(&a.url("/orgs/ecole-7"), "application/activity+json").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(keyed().await, 1);
@@ -245,7 +262,10 @@ fn federation_spec_examples_parse() {
             "follow.json" => serde_json::from_value::<Follow>(value).map(|_| ()),
             "accept.json" => serde_json::from_value::<Accept>(value).map(|_| ()),
             "undo-follow.json" => serde_json::from_value::<UndoFollow>(value).map(|_| ()),
-            "followers.json" => serde_json::from_value::<OrderedCollection>(value).map(|_| ()),
+            "followers.json" | "directory.json" => {
+                serde_json::from_value::<OrderedCollection>(value).map(|_| ())
+            }
+            "directory-page.json" => serde_json::from_value::<DirectoryPage>(value).map(|_| ()),
             "article.json" => serde_json::from_value::<Article>(value).map(|_| ()),
             "announce-create-article.json" | "announce-article.json" => {
                 serde_json::from_value::<Announce>(value).map(|_| ())
@@ -269,5 +289,5 @@ fn federation_spec_examples_parse() {
         parsed.unwrap_or_else(|e| panic!("{name}: {e}"));
         seen += 1;
     }
-    assert!(seen >= 21, "examples are missing: {seen}");
+    assert!(seen >= 23, "examples are missing: {seen}");
 }
