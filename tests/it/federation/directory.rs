@@ -63,6 +63,16 @@ async fn peers_find_each_others_schools_and_only_what_they_may_see() {
     }
 
     let admin_b = b.admin_token().await;
+    let created = b
+        .app
+        .post(
+            "/api/v1/organisations",
+            &admin_b,
+            json!({"slug": "ecole-bellevue", "name": "École élémentaire Bellevue-Sud",
+                   "kind": "ecole", "city": "Saint-Nazaire", "postal_code": "44600"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
     let asked = b
         .app
         .post(
@@ -118,6 +128,13 @@ async fn peers_find_each_others_schools_and_only_what_they_may_see() {
         circo.body["items"][0]["parent"]["slug"], "circo-0442123h",
         "parents are linked on the peer too"
     );
+
+    // And A, which accepted, read B's directory.
+    eventually("A lists B's school", || async {
+        names(a, "q=bellevue%20sud&commune=saint%20nazaire", None).await
+            == ["École élémentaire Bellevue-Sud"]
+    })
+    .await;
 
     // What B may see: `federation` entries to its accounts, not to the web;
     // `instance` ones never leave A.
