@@ -68,6 +68,9 @@ async fn main() {
     };
     settings.database.url = db.url.clone();
     let state = AppState::open(settings).await.expect("open");
+    preau::services::instance::ensure_keys(&state)
+        .await
+        .expect("keys");
 
     let started = Instant::now();
     let (csv, settings) = (generate(), state.settings.clone());

@@ -2,6 +2,12 @@
 //! entry, with the full-text match the only part written per backend
 //! (SQLite FTS5, PostgreSQL `tsvector`). Both index `search_text`, folded by
 //! the application, so a query matches the same rows on both.
+//!
+//! Results come in name order. A query matching a few thousand rows takes
+//! their ids from the full-text index and sorts them; a broader one ("ecole"
+//! matches most schools) reads the name-ordered index and tests each row's
+//! words until the page is full, which sorting every match would not
+//! allow at this speed.
 
 use diesel::{
     dsl::sql,
@@ -46,6 +52,9 @@ pub struct OrganisationSearch {
     pub include_closed: bool,
     /// The `visibility` values the viewer sees.
     pub visibilities: Vec<&'static str>,
+    /// Above how many text matches the name-ordered path is taken
+    /// (`CANDIDATES` when `None`; tests lower it to compare both paths).
+    pub candidates: Option<usize>,
 }
 
 /// A search of people (local accounts).
@@ -58,30 +67,73 @@ pub struct PeopleSearch {
     /// `name_visibility` is among them, and the role and organisation
     /// filters only look at people whose roles the viewer may see.
     pub visibilities: Vec<&'static str>,
+    pub candidates: Option<usize>,
 }
 
-/// `table.id IN (rows matching every term)`, in the backend's own syntax.
-fn text_match<T>(conn: &DbConn, table: &str, terms: &[String]) -> Predicate<T> {
-    let (prefix, query) = match conn {
-        DbConn::Sqlite(_) => (
+/// At most this many full-text matches are sorted by name; a broader
+/// query is answered from the name-ordered index instead.
+const CANDIDATES: usize = 2_000;
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// The ids of the rows of `table` matching every term (each a word
+/// prefix), from the backend's full-text index; `None` when there are more
+/// than `CANDIDATES`.
+fn matching_ids(
+    conn: &mut DbConn,
+    table: &str,
+    terms: &[String],
+    candidates: Option<usize>,
+) -> QueryResult<Option<Vec<i64>>> {
+    let candidates = candidates.unwrap_or(CANDIDATES);
+    let limit = candidates + 1;
+    let rows: Vec<Id> = match conn {
+        DbConn::Sqlite(c) => {
             // FTS5: `"ecole"* "jules"*`, each a quoted prefix, all required.
-            format!("{table}.id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH "),
-            terms
+            let query = terms
                 .iter()
                 .map(|t| format!("\"{t}\"*"))
                 .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        DbConn::Postgres(_) => (
-            format!("{table}.search_vector @@ to_tsquery('simple', "),
-            terms
+                .join(" ");
+            diesel::sql_query(format!(
+                "SELECT rowid AS id FROM {table}_fts WHERE {table}_fts MATCH ? LIMIT {limit}"
+            ))
+            .bind::<Text, _>(query)
+            .load(c)?
+        }
+        DbConn::Postgres(c) => {
+            let query = terms
                 .iter()
                 .map(|t| format!("{t}:*"))
                 .collect::<Vec<_>>()
-                .join(" & "),
-        ),
+                .join(" & ");
+            diesel::sql_query(format!(
+                "SELECT id FROM {table} WHERE search_vector @@ to_tsquery('simple', $1) LIMIT {limit}"
+            ))
+            .bind::<Text, _>(query)
+            .load(c)?
+        }
     };
-    Box::new(sql::<Bool>(&prefix).bind::<Text, _>(query).sql(")"))
+    Ok((rows.len() <= candidates).then(|| rows.into_iter().map(|r| r.id).collect()))
+}
+
+/// `search_text` holds every term as a word prefix: the same test as the
+/// full-text index, row by row, for the broad queries that read the
+/// name-ordered index and stop at the page's end.
+fn has_words<T>(table: &str, terms: &[String]) -> Vec<Predicate<T>> {
+    terms
+        .iter()
+        .map(|t| -> Predicate<T> {
+            Box::new(
+                sql::<Bool>(&format!("(' ' || {table}.search_text) LIKE "))
+                    .bind::<Text, _>(format!("% {t}%")),
+            )
+        })
+        .collect()
 }
 
 type Predicate<T> = Box<dyn BoxableExpression<T, MultiBackend, SqlType = Bool>>;
@@ -102,7 +154,14 @@ pub fn search_organisations(
         .limit(limit)
         .into_boxed::<MultiBackend>();
     if !search.terms.is_empty() {
-        query = query.filter(text_match(conn, "organisations", &search.terms));
+        match matching_ids(conn, "organisations", &search.terms, search.candidates)? {
+            Some(ids) => query = query.filter(organisations::id.eq_any(ids)),
+            None => {
+                for words in has_words("organisations", &search.terms) {
+                    query = query.filter(words);
+                }
+            }
+        }
     }
     if let Some(kind) = &search.kind {
         query = query.filter(organisations::kind.eq(kind.clone()));
@@ -152,7 +211,14 @@ pub fn search_people(
         .limit(limit)
         .into_boxed::<MultiBackend>();
     if !search.terms.is_empty() {
-        query = query.filter(text_match(conn, "accounts", &search.terms));
+        match matching_ids(conn, "accounts", &search.terms, search.candidates)? {
+            Some(ids) => query = query.filter(accounts::id.eq_any(ids)),
+            None => {
+                for words in has_words("accounts", &search.terms) {
+                    query = query.filter(words);
+                }
+            }
+        }
     }
     let members: Option<Predicate<accounts::table>> =
         match (search.role.clone(), search.organisation_id) {

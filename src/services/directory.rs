@@ -21,6 +21,9 @@ use crate::{
     model::{OrgKind, Role, Viewer, Visibility, normalize_department, normalize_uai},
 };
 
+/// Entries per page unless `limit` says otherwise.
+const PAGE_SIZE: i64 = 20;
+
 /// `GET /api/v1/directory/organisations` filters.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -181,7 +184,7 @@ pub async fn organisations(
 ) -> AppResult<Page<OrganisationEntry>> {
     let (offset, limit) = PageRequest {
         cursor: query.cursor.clone(),
-        limit: query.limit,
+        limit: query.limit.or(Some(PAGE_SIZE)),
     }
     .bounds()?;
     let mut search = OrganisationSearch {
@@ -279,7 +282,7 @@ pub async fn people(
 ) -> AppResult<Page<PersonEntry>> {
     let (offset, limit) = PageRequest {
         cursor: query.cursor.clone(),
-        limit: query.limit,
+        limit: query.limit.or(Some(PAGE_SIZE)),
     }
     .bounds()?;
     let mut search = PeopleSearch {

@@ -378,3 +378,55 @@ async fn people_fields_follow_their_visibility() {
         .await;
     assert_eq!(role.status, 422);
 }
+
+/// Broad queries (more matches than are worth sorting) read the
+/// name-ordered index instead: both paths must give the same pages.
+#[tokio::test]
+async fn broad_and_narrow_queries_give_the_same_entries() {
+    use preau::db::directory::{OrganisationSearch, search_organisations};
+    let app = imported().await;
+    let cases: Vec<(Vec<&str>, Option<&str>, Option<&str>)> = vec![
+        (vec!["ecole"], None, None),
+        (vec!["ecole", "mat"], None, None),
+        (vec!["college"], Some("college"), None),
+        (vec!["ecole"], Some("ecole"), Some("44")),
+        (vec!["reze"], None, Some("44")),
+        (vec!["verne"], None, None),
+        (vec!["zzz"], None, None),
+    ];
+    for (terms, kind, department) in cases {
+        let search = |candidates: Option<usize>| OrganisationSearch {
+            terms: terms.iter().map(|t| t.to_string()).collect(),
+            kind: kind.map(str::to_string),
+            department: department.map(str::to_string),
+            visibilities: vec!["public"],
+            candidates,
+            ..OrganisationSearch::default()
+        };
+        let (narrow, broad) = (search(None), search(Some(0)));
+        let (a, b) = app
+            .state
+            .db
+            .run(move |conn| {
+                let mut pages = Vec::new();
+                for search in [narrow, broad] {
+                    let mut names = Vec::new();
+                    for offset in [0, 5, 10] {
+                        names.extend(
+                            search_organisations(conn, &search, offset, 5)?
+                                .into_iter()
+                                .map(|o| o.name),
+                        );
+                    }
+                    pages.push(names);
+                }
+                Ok::<_, preau::AppError>((pages[0].clone(), pages[1].clone()))
+            })
+            .await
+            .expect("search");
+        assert_eq!(a, b, "{terms:?} {kind:?} {department:?}");
+        if terms != ["zzz"] {
+            assert!(!a.is_empty(), "{terms:?}");
+        }
+    }
+}

@@ -13,6 +13,7 @@ ALTER TABLE accounts
     DROP COLUMN phone;
 DROP INDEX organisations_name_idx;
 DROP INDEX organisations_commune_idx;
+DROP INDEX organisations_kind_idx;
 DROP INDEX organisations_department_idx;
 ALTER TABLE organisations
     DROP COLUMN search_vector,

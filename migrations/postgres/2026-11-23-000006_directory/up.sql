@@ -9,7 +9,9 @@ ALTER TABLE organisations
     ADD COLUMN commune_key TEXT,
     ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}',
     ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
-CREATE INDEX organisations_department_idx ON organisations (department_code);
+-- Filters that list many rows read them in name order from their index.
+CREATE INDEX organisations_department_idx ON organisations (department_code, search_text, id);
+CREATE INDEX organisations_kind_idx ON organisations (kind, search_text, id);
 CREATE INDEX organisations_commune_idx ON organisations (commune_key);
 -- `search_text` begins with the folded name: it is also the name order
 -- with accents ignored (É with E), which the directory lists by.

@@ -8,7 +8,9 @@ ALTER TABLE organisations ADD COLUMN department_code TEXT;
 ALTER TABLE organisations ADD COLUMN commune_key TEXT;
 ALTER TABLE organisations ADD COLUMN attributes TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE organisations ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
-CREATE INDEX organisations_department_idx ON organisations (department_code);
+-- Filters that list many rows read them in name order from their index.
+CREATE INDEX organisations_department_idx ON organisations (department_code, search_text, id);
+CREATE INDEX organisations_kind_idx ON organisations (kind, search_text, id);
 CREATE INDEX organisations_commune_idx ON organisations (commune_key);
 -- `search_text` begins with the folded name: it is also the name order
 -- with accents ignored (É with E), which the directory lists by.
@@ -36,7 +38,7 @@ UPDATE accounts SET search_text = display_name || ' ' || username;
 
 CREATE VIRTUAL TABLE organisations_fts USING fts5(
     search_text, content = 'organisations', content_rowid = 'id',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5 6'
 );
 INSERT INTO organisations_fts (organisations_fts) VALUES ('rebuild');
 CREATE TRIGGER organisations_fts_insert AFTER INSERT ON organisations BEGIN
@@ -54,7 +56,7 @@ END;
 
 CREATE VIRTUAL TABLE accounts_fts USING fts5(
     search_text, content = 'accounts', content_rowid = 'id',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5 6'
 );
 INSERT INTO accounts_fts (accounts_fts) VALUES ('rebuild');
 CREATE TRIGGER accounts_fts_insert AFTER INSERT ON accounts BEGIN
