@@ -23,7 +23,14 @@ use diesel::{RunQueryDsl, sql_query};
 use preau::{AppState, config::Settings, directory::annuaire, web};
 use tokio::net::TcpListener;
 
-const CLIENTS: usize = 50;
+/// Concurrent clients; `PREAU_BENCH_CLIENTS` changes it (1 shows each
+/// query's own latency).
+fn clients() -> usize {
+    std::env::var("PREAU_BENCH_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50)
+}
 const RUN: Duration = Duration::from_secs(10);
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {
@@ -103,8 +110,9 @@ async fn main() {
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
+    let clients = clients();
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CLIENTS)
+        .pool_max_idle_per_host(clients)
         .build()
         .expect("client");
     let base = format!("http://127.0.0.1:{port}/api/v1/directory/organisations?");
@@ -128,14 +136,14 @@ async fn main() {
 
     let deadline = Instant::now() + RUN;
     let mut tasks = Vec::new();
-    for c in 0..CLIENTS {
+    for c in 0..clients {
         let (client, base, domain) = (client.clone(), base.clone(), domain.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies: Vec<(&'static str, u64)> = Vec::new();
             let mut n = c;
             while Instant::now() < deadline {
                 let (kind, q) = query(n);
-                n += CLIENTS;
+                n += clients;
                 let sent = Instant::now();
                 let reply = client
                     .get(format!("{base}{q}"))
@@ -174,7 +182,7 @@ async fn main() {
     let mut times: Vec<u64> = all.iter().map(|(_, t)| *t).collect();
     times.sort_unstable();
     println!(
-        "directory search on {backend}: {CLIENTS} clients, {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms ({} requests in {} s)",
+        "directory search on {backend}: {clients} clients, {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms ({} requests in {} s)",
         times.len() as f64 / RUN.as_secs_f64(),
         percentile(&times, 0.5),
         percentile(&times, 0.99),

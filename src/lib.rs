@@ -19,6 +19,7 @@ pub mod server;
 pub mod services;
 pub mod state;
 pub mod telemetry;
+pub mod vocabulary;
 pub mod web;
 
 pub use error::{AppError, AppResult};

@@ -148,9 +148,15 @@ impl Manager {
                     })?;
                 // WAL lets readers work while one writer commits; the busy
                 // timeout makes writers queue instead of failing at once.
+                // Reads go through a memory map rather than a `pread` per
+                // page (a fifth of a loaded directory search's CPU was the
+                // kernel copying pages), with a larger page cache and
+                // in-memory sorts.
                 conn.batch_execute(&format!(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {};",
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; \
+                     PRAGMA mmap_size = 268435456; PRAGMA cache_size = -8000; \
+                     PRAGMA temp_store = MEMORY;",
                     self.busy_timeout_ms
                 ))
                 .map_err(|e| DbError::Setup(format!("SQLite database {target}: {e}")))?;

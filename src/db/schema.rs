@@ -269,6 +269,65 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    resources (id) {
+        id -> BigInt,
+        public_id -> Text,
+        ap_id -> Text,
+        local -> Bool,
+        organisation_id -> BigInt,
+        author_ap_id -> Text,
+        author_name -> Text,
+        author_account_id -> Nullable<BigInt>,
+        title -> Text,
+        description -> Text,
+        licence -> Text,
+        levels -> Text,
+        subjects -> Text,
+        tags -> Text,
+        version -> Integer,
+        downloads -> BigInt,
+        url -> Text,
+        search_text -> Text,
+        published_at -> Timestamp,
+        updated_at -> Timestamp,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    resource_versions (id) {
+        id -> BigInt,
+        resource_id -> BigInt,
+        version -> Integer,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    resource_files (id) {
+        id -> BigInt,
+        resource_id -> BigInt,
+        version -> Integer,
+        position -> Integer,
+        name -> Text,
+        sha256 -> Text,
+        media_type -> Text,
+        size -> BigInt,
+        remote_url -> Nullable<Text>,
+        mirrored -> Bool,
+        downloads -> BigInt,
+    }
+}
+
+diesel::table! {
+    mirrored_domains (domain) {
+        domain -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
 diesel::joinable!(home_feed -> announcements (announcement_id));
 diesel::joinable!(announcements -> organisations (organisation_id));
@@ -277,6 +336,9 @@ diesel::joinable!(acknowledgements -> announcements (announcement_id));
 diesel::joinable!(notifications -> announcements (announcement_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
+diesel::joinable!(resources -> organisations (organisation_id));
+diesel::joinable!(resource_versions -> resources (resource_id));
+diesel::joinable!(resource_files -> resources (resource_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     instance,
@@ -297,5 +359,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     announcement_attachments,
     acknowledgements,
     notifications,
-    home_feed
+    home_feed,
+    resources,
+    resource_versions,
+    resource_files,
+    mirrored_domains
 );
