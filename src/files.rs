@@ -140,6 +140,17 @@ impl FileStore {
         })
     }
 
+    /// Removes a stored file (one that nothing refers to).
+    pub async fn delete(&self, sha256: &str) -> Result<(), FileError> {
+        if !is_sha256(sha256) {
+            return Err(FileError::NotFound(sha256.to_string()));
+        }
+        match self.store.delete(&Self::location(sha256)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The bytes of a stored file, as a stream.
     pub async fn get(
         &self,

@@ -61,16 +61,16 @@ pub fn licence(value: &str) -> Result<&'static str, String> {
         .iter()
         .find(|(id, _)| id.eq_ignore_ascii_case(value))
         .map(|(id, _)| *id)
-        .ok_or_else(|| {
-            format!(
-                "licence: `{value}` is not one of: {}",
-                LICENCES
-                    .iter()
-                    .map(|(id, _)| *id)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
+        .ok_or_else(|| format!("licence: `{value}` is not one of: {}", licence_ids()))
+}
+
+/// The allowed licence ids, for messages.
+pub fn licence_ids() -> String {
+    LICENCES
+        .iter()
+        .map(|(id, _)| *id)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The French label of a stored licence.

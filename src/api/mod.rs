@@ -8,6 +8,7 @@ mod federation;
 mod files;
 mod follows;
 mod organisations;
+mod resources;
 mod tokens;
 
 use axum::{Json, Router, extract::State, routing::get};
@@ -26,6 +27,7 @@ pub fn routes(settings: &crate::config::Settings) -> Router<AppState> {
         .merge(announcements::routes())
         .merge(directory::routes())
         .merge(files::routes(settings.limits.max_upload_bytes))
+        .merge(resources::routes(settings.limits.max_upload_bytes))
         .fallback(|| async { AppError::not_found("endpoint") })
 }
 

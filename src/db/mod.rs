@@ -20,6 +20,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod peers;
 pub mod received;
+pub mod resources;
 pub mod tokens;
 pub mod tombstones;
 

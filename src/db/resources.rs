@@ -194,9 +194,9 @@ pub fn add_version(
             )
         })
         .collect();
-    diesel::insert_into(resource_files::table)
-        .values(rows)
-        .execute(conn)?;
+    crate::per_backend!(conn, |c| diesel::insert_into(resource_files::table)
+        .values(&rows)
+        .execute(c))?;
     Ok(true)
 }
 

@@ -36,6 +36,7 @@ pub fn bury(conn: &mut DbConn, ap_id: &str, deleted_by: &str) -> QueryResult<()>
     )
     .execute(conn)?;
     super::announcements::delete_remote_by_ap_id(conn, ap_id)?;
+    super::resources::delete_remote_by_ap_id(conn, ap_id)?;
     diesel::delete(
         organisations::table
             .filter(organisations::ap_id.eq(ap_id))

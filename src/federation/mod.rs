@@ -10,6 +10,7 @@ pub mod error;
 pub mod inbox;
 pub mod keys;
 pub mod metrics;
+pub mod mirror;
 pub mod net_guard;
 pub mod objects;
 pub mod policy;

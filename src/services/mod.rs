@@ -12,6 +12,7 @@ pub mod instance;
 pub mod organisations;
 pub mod pagination;
 pub mod passwords;
+pub mod resources;
 pub mod throttle;
 pub mod timeline;
 

@@ -7,6 +7,7 @@ mod files;
 mod health;
 pub mod pages;
 mod request_id;
+mod resources;
 
 use std::time::Duration;
 
@@ -31,6 +32,7 @@ pub fn router(state: AppState, federation: FederationConfig<AppState>) -> Router
         .merge(federation::routes::routes())
         .merge(feeds::routes())
         .merge(files::routes())
+        .merge(resources::routes())
         .nest("/api/v1", api::routes(&state.settings))
         .fallback(|| async { AppError::not_found("page") })
         .with_state(state)

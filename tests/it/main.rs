@@ -14,5 +14,6 @@ mod cli;
 mod directory;
 mod federation;
 mod migrations;
+mod resources;
 mod search;
 mod server;

@@ -7,6 +7,7 @@ pub mod announcement;
 pub mod group;
 pub mod instance;
 pub mod person;
+pub mod resource;
 
 use chrono::{DateTime, Utc};
 

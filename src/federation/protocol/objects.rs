@@ -1,5 +1,6 @@
-//! Object documents that are not actors: `Article` (an announcement) and
-//! the `Document` entries of its attachments.
+//! Object documents that are not actors: `Article` (an announcement),
+//! `Document` (a shared resource) and the `Document` entries of their
+//! attachments.
 
 use activitypub_federation::{
     kinds::object::{ArticleType, DocumentType},
@@ -82,6 +83,62 @@ pub struct Article {
 pub struct Source {
     pub content: String,
     pub media_type: String,
+}
+
+/// A shared teaching resource. `audience` is the organisation's `Group`,
+/// `attributedTo` the person who shared it; `attachment` lists the files
+/// of its current version with their digests.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceDocument {
+    #[serde(rename = "type")]
+    pub kind: DocumentType,
+    pub id: Url,
+    pub attributed_to: Url,
+    pub audience: Url,
+    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    pub to: Vec<Url>,
+    #[serde(
+        default,
+        deserialize_with = "deserialize_one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub cc: Vec<Url>,
+    /// The title.
+    pub name: String,
+    /// The description, as plain text in a paragraph.
+    #[serde(default)]
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Url>,
+    pub published: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub attachment: Vec<Attachment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tag: Vec<Hashtag>,
+    /// SPDX id, or `all-rights-reserved`.
+    #[serde(rename = "preau:license")]
+    pub license: String,
+    #[serde(rename = "preau:levels", default)]
+    pub levels: Vec<String>,
+    #[serde(rename = "preau:subjects", default)]
+    pub subjects: Vec<String>,
+    /// Grows by one with each new version.
+    #[serde(rename = "preau:version", default = "first_version")]
+    pub version: i32,
+}
+
+fn first_version() -> i32 {
+    1
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Hashtag {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
 }
 
 /// A file attached to an announcement or a resource.

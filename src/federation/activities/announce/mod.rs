@@ -3,3 +3,4 @@
 
 pub mod receive;
 pub mod relay;
+pub mod resource_relay;

@@ -16,14 +16,15 @@ use crate::{
         objects::{
             actor::SomeActor,
             announcement::{RemoteArticle, verify_article},
+            resource::{RemoteResource, verify_document},
         },
-        policy::{is_local, verify_same_origin},
+        policy::{is_local, url_domain, verify_same_origin},
         protocol::{
             activities::{
                 announce::{Announce, Announced},
                 create_or_update::CreateOrUpdateArticle,
             },
-            objects::Article,
+            objects::{Article, ResourceDocument},
         },
     },
 };
@@ -38,6 +39,21 @@ fn verify_relayed(
     if &article.audience != group {
         return Err(FederationError::Refused(
             "a group relays only the articles published in it".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a resource relayed by `group`: it is the group's own.
+fn verify_relayed_document(
+    doc: &ResourceDocument,
+    group: &Url,
+    data: &Data<AppState>,
+) -> Result<(), FederationError> {
+    verify_document(doc, &data.settings)?;
+    if &doc.audience != group {
+        return Err(FederationError::Refused(
+            "a group relays only the resources shared in it".into(),
         ));
     }
     Ok(())
@@ -80,6 +96,17 @@ impl Activity for Announce {
         match &self.object {
             Announced::CreateOrUpdate(activity) => verify_create_or_update(activity, group, data)?,
             Announced::Article(article) => verify_relayed(article, group, data)?,
+            Announced::CreateOrUpdateDocument(activity) => {
+                verify_same_origin(&activity.id, group)?;
+                verify_same_origin(activity.actor.inner(), group)?;
+                if activity.object.attributed_to != *activity.actor.inner() {
+                    return Err(FederationError::Refused(
+                        "attributedTo is not the activity's actor".into(),
+                    ));
+                }
+                verify_relayed_document(&activity.object, group, data)?;
+            }
+            Announced::Document(doc) => verify_relayed_document(doc, group, data)?,
             Announced::Delete(delete) => {
                 verify_same_origin(&delete.id, group)?;
                 verify_same_origin(delete.actor.inner(), group)?;
@@ -99,6 +126,10 @@ impl Activity for Announce {
         let article = match self.object {
             Announced::CreateOrUpdate(activity) => activity.object,
             Announced::Article(article) => *article,
+            Announced::CreateOrUpdateDocument(activity) => {
+                return receive_document(activity.object, &self.id, data).await;
+            }
+            Announced::Document(doc) => return receive_document(*doc, &self.id, data).await,
             Announced::Delete(delete) => {
                 let (object, actor) = (
                     delete.object.id().to_string(),
@@ -129,4 +160,39 @@ impl Activity for Announce {
         .await?;
         Ok(())
     }
+}
+
+/// Stores a relayed resource (or its new version), then copies its files
+/// if this instance mirrors its origin.
+async fn receive_document(
+    doc: ResourceDocument,
+    activity: &Url,
+    data: &Data<AppState>,
+) -> Result<(), FederationError> {
+    let domain = url_domain(&doc.id);
+    let Some(remote) = RemoteResource::prepare(doc, data).await? else {
+        return Ok(());
+    };
+    let applied = apply_once(data, activity, move |conn| {
+        if let Some(row) = remote.store(conn)? {
+            tracing::info!(resource = %row.ap_id, "remote resource stored");
+        }
+        Ok(())
+    })
+    .await?;
+    if let (true, Some(domain)) = (applied, domain) {
+        let lookup = domain.clone();
+        let mirrored = data
+            .db
+            .run(move |conn| {
+                Ok::<_, crate::error::AppError>(crate::db::resources::is_mirrored_domain(
+                    conn, &lookup,
+                )?)
+            })
+            .await?;
+        if mirrored {
+            crate::federation::mirror::spawn((**data).clone(), domain);
+        }
+    }
+    Ok(())
 }

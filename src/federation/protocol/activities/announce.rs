@@ -7,8 +7,14 @@ use activitypub_federation::{
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::{create_or_update::CreateOrUpdateArticle, deletion::Delete};
-use crate::federation::{objects::actor::SomeActor, protocol::objects::Article};
+use super::{
+    create_or_update::{CreateOrUpdateArticle, CreateOrUpdateDocument},
+    deletion::Delete,
+};
+use crate::federation::{
+    objects::actor::SomeActor,
+    protocol::objects::{Article, ResourceDocument},
+};
 
 /// What a group relays. Untagged: each variant's `type` matches only its
 /// own verb, so the order does not matter, except that a bare id (a boost
@@ -18,9 +24,12 @@ use crate::federation::{objects::actor::SomeActor, protocol::objects::Article};
 pub enum Announced {
     /// FEP-1b12: the member's activity, unchanged.
     CreateOrUpdate(Box<CreateOrUpdateArticle>),
+    /// The same for a shared resource (its object is a `Document`).
+    CreateOrUpdateDocument(Box<CreateOrUpdateDocument>),
     Delete(Box<Delete>),
     /// The plain form Mastodon understands.
     Article(Box<Article>),
+    Document(Box<ResourceDocument>),
     Id(Url),
 }
 

@@ -1,0 +1,152 @@
+//! `/resources/{key}`: a resource as ActivityPub `Document` (or `410` with
+//! a `Tombstone` once deleted), and `/resources/{key}/files/{sha256}`, the
+//! download of one of its files. A remote file is served from this
+//! instance's copy when it keeps one (mirroring), else the client is sent
+//! to its origin. Every download is counted.
+
+use axum::{
+    Router,
+    body::Body,
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+};
+use serde_json::json;
+
+use crate::{
+    AppState,
+    db::{files, organisations, resources, tombstones},
+    error::AppError,
+    federation::objects::resource::document,
+    files::is_sha256,
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/resources/{key}", get(resource))
+        .route("/resources/{key}/files/{sha256}", get(download))
+}
+
+fn activity_json(value: serde_json::Value, status: StatusCode) -> Response {
+    let mut response = (status, axum::Json(value)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/activity+json"),
+    );
+    response
+}
+
+async fn resource(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let ap_id = state.settings.url(&format!("/resources/{key}"));
+    let settings = state.settings.clone();
+    let found = state
+        .db
+        .run(move |conn| {
+            if tombstones::contains(conn, &ap_id)? {
+                return Ok::<_, AppError>(Err(ap_id));
+            }
+            let Some(row) = resources::by_public_id(conn, &key)?.filter(|r| r.local) else {
+                return Ok(Ok(None));
+            };
+            let files = resources::files_of(conn, &[row.id])?;
+            let org = organisations::by_id(conn, row.organisation_id)?;
+            let doc = document(&row, &files, &org, &settings)
+                .map_err(|e| AppError::internal(e.to_string()))?;
+            Ok(Ok(Some(doc)))
+        })
+        .await?;
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("activity+json") || a.contains("ld+json"));
+    match found {
+        Ok(Some(doc)) if wants_json => {
+            let mut value = serde_json::to_value(&doc).map_err(AppError::internal)?;
+            if let Some(object) = value.as_object_mut() {
+                object.insert(
+                    "@context".into(),
+                    crate::federation::protocol::context::context(),
+                );
+            }
+            Ok(activity_json(value, StatusCode::OK))
+        }
+        // The web interface will render it; until then the JSON API has it.
+        Ok(Some(doc)) => Ok(axum::Json(doc).into_response()),
+        Ok(None) => Err(AppError::not_found("resource")),
+        Err(ap_id) => Ok(activity_json(
+            json!({"id": ap_id, "type": "Tombstone"}),
+            StatusCode::GONE,
+        )),
+    }
+}
+
+/// `attachment; filename*=UTF-8''…`: the stored name, percent-encoded, so
+/// that no header injection or path is possible.
+fn disposition(name: &str) -> HeaderValue {
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{encoded}"))
+        .unwrap_or(HeaderValue::from_static("attachment"))
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Path((key, sha256)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    if !is_sha256(&sha256) {
+        return Err(AppError::not_found("file"));
+    }
+    let lookup = sha256.clone();
+    let (file, stored) = state
+        .db
+        .run(move |conn| {
+            let resource = resources::by_public_id(conn, &key)?
+                .ok_or_else(|| AppError::not_found("resource"))?;
+            let file = resources::file(conn, resource.id, &lookup)?
+                .ok_or_else(|| AppError::not_found("file"))?;
+            // Ours, or a checked copy of a peer's.
+            let held = resource.local || file.mirrored;
+            let stored = if held {
+                files::get(conn, &lookup)?
+            } else {
+                None
+            };
+            resources::count_download(conn, &file)?;
+            Ok::<_, AppError>((file, stored))
+        })
+        .await?;
+    let Some(stored) = stored else {
+        let origin = file.remote_url.ok_or_else(|| AppError::not_found("file"))?;
+        return Ok(Redirect::temporary(&origin).into_response());
+    };
+    let stream = state.files.get(&sha256).await?;
+    let mut response = Body::from_stream(stream).into_response();
+    let headers = response.headers_mut();
+    let media_type = HeaderValue::from_str(&stored.media_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, media_type);
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(stored.size));
+    headers.insert(header::CONTENT_DISPOSITION, disposition(&file.name));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    Ok(response)
+}
