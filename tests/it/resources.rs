@@ -91,7 +91,7 @@ async fn school() -> School {
 }
 
 /// The stored blobs under the data directory.
-fn blobs(app: &TestApp) -> usize {
+pub fn blobs(app: &TestApp) -> usize {
     let root = app.state.settings.data_dir.join("files/sha256");
     if !root.exists() {
         return 0;

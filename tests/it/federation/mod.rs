@@ -6,4 +6,5 @@ mod directory;
 mod hostile;
 mod instances;
 mod protocol;
+mod resources;
 mod scenario;
