@@ -106,11 +106,7 @@ fn matching_ids(
             .load(c)?
         }
         DbConn::Postgres(c) => {
-            let query = terms
-                .iter()
-                .map(|t| format!("{t}:*"))
-                .collect::<Vec<_>>()
-                .join(" & ");
+            let query = tsquery(terms);
             diesel::sql_query(format!(
                 "SELECT id FROM {table} WHERE search_vector @@ to_tsquery('simple', $1) LIMIT {limit}"
             ))
@@ -121,19 +117,38 @@ fn matching_ids(
     Ok((rows.len() <= candidates).then(|| rows.into_iter().map(|r| r.id).collect()))
 }
 
-/// `search_text` holds every term as a word prefix: the same test as the
-/// full-text index, row by row, for the broad queries that read the
-/// name-ordered index and stop at the page's end.
-fn has_words<T>(table: &str, terms: &[String]) -> Vec<Predicate<T>> {
+/// The same test as the full-text index, row by row, for the broad
+/// queries that read the name-ordered index and stop at the page's end.
+/// SQLite tests the folded words with `LIKE`; PostgreSQL uses the stored
+/// `tsvector`, whose statistics tell its planner that the match is broad
+/// (a `LIKE` on an expression it would take for a rare one, and sort
+/// every row).
+fn has_words<T>(conn: &DbConn, table: &str, terms: &[String]) -> Vec<Predicate<T>> {
+    match conn {
+        DbConn::Sqlite(_) => terms
+            .iter()
+            .map(|t| -> Predicate<T> {
+                Box::new(
+                    sql::<Bool>(&format!("(' ' || {table}.search_text) LIKE "))
+                        .bind::<Text, _>(format!("% {t}%")),
+                )
+            })
+            .collect(),
+        DbConn::Postgres(_) => vec![Box::new(
+            sql::<Bool>(&format!("{table}.search_vector @@ to_tsquery('simple', "))
+                .bind::<Text, _>(tsquery(terms))
+                .sql(")"),
+        )],
+    }
+}
+
+/// `ecole:* & jules:*`: every term as a prefix.
+fn tsquery(terms: &[String]) -> String {
     terms
         .iter()
-        .map(|t| -> Predicate<T> {
-            Box::new(
-                sql::<Bool>(&format!("(' ' || {table}.search_text) LIKE "))
-                    .bind::<Text, _>(format!("% {t}%")),
-            )
-        })
-        .collect()
+        .map(|t| format!("{t}:*"))
+        .collect::<Vec<_>>()
+        .join(" & ")
 }
 
 type Predicate<T> = Box<dyn BoxableExpression<T, MultiBackend, SqlType = Bool>>;
@@ -157,7 +172,7 @@ pub fn search_organisations(
         match matching_ids(conn, "organisations", &search.terms, search.candidates)? {
             Some(ids) => query = query.filter(organisations::id.eq_any(ids)),
             None => {
-                for words in has_words("organisations", &search.terms) {
+                for words in has_words(conn, "organisations", &search.terms) {
                     query = query.filter(words);
                 }
             }
@@ -214,7 +229,7 @@ pub fn search_people(
         match matching_ids(conn, "accounts", &search.terms, search.candidates)? {
             Some(ids) => query = query.filter(accounts::id.eq_any(ids)),
             None => {
-                for words in has_words("accounts", &search.terms) {
+                for words in has_words(conn, "accounts", &search.terms) {
                     query = query.filter(words);
                 }
             }
