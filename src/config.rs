@@ -51,7 +51,44 @@ pub struct Settings {
     pub federation: FederationSettings,
     pub delivery: DeliverySettings,
     pub limits: LimitSettings,
+    pub storage: StorageSettings,
     pub log: LogSettings,
+}
+
+/// Where uploaded files live: a directory under `data_dir` by default, or
+/// an S3-compatible object store (MinIO, Garage, a cloud provider).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageSettings {
+    /// `local` (`data_dir/files`) or `s3`.
+    pub backend: StorageBackend,
+    /// S3 bucket (it must exist).
+    pub s3_bucket: String,
+    /// S3 endpoint URL; empty for AWS itself.
+    pub s3_endpoint: String,
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    Local,
+    S3,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            backend: StorageBackend::Local,
+            s3_bucket: String::new(),
+            s3_endpoint: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,6 +226,7 @@ impl Default for Settings {
             federation: FederationSettings::default(),
             delivery: DeliverySettings::default(),
             limits: LimitSettings::default(),
+            storage: StorageSettings::default(),
             log: LogSettings::default(),
         }
     }
@@ -278,6 +316,32 @@ const ENV_OVERRIDES: &[(&str, &str, EnvKind)] = &[
         EnvKind::List,
     ),
     ("PREAU_FEDERATION_DEBUG", "federation.debug", EnvKind::Bool),
+    ("PREAU_STORAGE_BACKEND", "storage.backend", EnvKind::Text),
+    (
+        "PREAU_STORAGE_S3_BUCKET",
+        "storage.s3_bucket",
+        EnvKind::Text,
+    ),
+    (
+        "PREAU_STORAGE_S3_ENDPOINT",
+        "storage.s3_endpoint",
+        EnvKind::Text,
+    ),
+    (
+        "PREAU_STORAGE_S3_REGION",
+        "storage.s3_region",
+        EnvKind::Text,
+    ),
+    (
+        "PREAU_STORAGE_S3_ACCESS_KEY_ID",
+        "storage.s3_access_key_id",
+        EnvKind::Text,
+    ),
+    (
+        "PREAU_STORAGE_S3_SECRET_ACCESS_KEY",
+        "storage.s3_secret_access_key",
+        EnvKind::Text,
+    ),
     (
         "PREAU_FEDERATION_DIRECTORY_SYNC_HOURS",
         "federation.directory_sync_hours",
@@ -419,6 +483,13 @@ impl Settings {
             if !(value.is_finite() && value > 0.0) {
                 return Err(invalid(key, &value, "must be a positive number"));
             }
+        }
+        if self.storage.backend == StorageBackend::S3 && self.storage.s3_bucket.trim().is_empty() {
+            return Err(invalid(
+                "storage.s3_bucket",
+                &"",
+                "is required when storage.backend is s3",
+            ));
         }
         let hours = self.federation.directory_sync_hours;
         if !(hours.is_finite() && hours >= 0.0) {

@@ -1,6 +1,6 @@
 //! The content-addressed file store: bytes are kept once per sha256,
-//! behind `object_store` (a local directory today, any S3-compatible store
-//! through the same trait).
+//! behind `object_store`: a local directory by default, any S3-compatible
+//! store when configured.
 //!
 //! An upload is streamed to a staging file while it is hashed and counted,
 //! so memory does not grow with the file and nothing is left behind when it
@@ -66,6 +66,35 @@ impl FileStore {
         std::fs::create_dir_all(&staging)?;
         Ok(Self {
             store: Arc::new(LocalFileSystem::new_with_prefix(root)?),
+            staging,
+        })
+    }
+
+    /// Files in an S3-compatible bucket; uploads staged in
+    /// `staging_root/.staging` (a local directory: the digest must be known
+    /// before the object is named).
+    pub fn s3(
+        settings: &crate::config::StorageSettings,
+        staging_root: &FsPath,
+    ) -> Result<Self, FileError> {
+        let staging = staging_root.join(".staging");
+        std::fs::create_dir_all(&staging)?;
+        let mut builder = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name(&settings.s3_bucket)
+            .with_region(&settings.s3_region);
+        let endpoint = settings.s3_endpoint.trim();
+        if !endpoint.is_empty() {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"));
+        }
+        if !settings.s3_access_key_id.is_empty() {
+            builder = builder
+                .with_access_key_id(&settings.s3_access_key_id)
+                .with_secret_access_key(&settings.s3_secret_access_key);
+        }
+        Ok(Self {
+            store: Arc::new(builder.build()?),
             staging,
         })
     }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::{
-    config::Settings,
+    config::{Settings, StorageBackend},
     db::{self, DatabaseUrl, Db, DbError, PoolOptions},
     files::FileStore,
     services::throttle::{DomainRateLimit, LoginThrottle},
@@ -41,8 +41,16 @@ impl AppState {
         .await
         .map_err(|e| DbError::Task(e.to_string()))??;
         let files_dir = settings.data_dir.join("files");
-        let files = FileStore::local(&files_dir)
-            .map_err(|e| DbError::Setup(format!("file store {}: {e}", files_dir.display())))?;
+        let files = match settings.storage.backend {
+            StorageBackend::Local => FileStore::local(&files_dir)
+                .map_err(|e| DbError::Setup(format!("file store {}: {e}", files_dir.display())))?,
+            StorageBackend::S3 => FileStore::s3(&settings.storage, &files_dir).map_err(|e| {
+                DbError::Setup(format!(
+                    "S3 file store (bucket {}): {e}",
+                    settings.storage.s3_bucket
+                ))
+            })?,
+        };
         Ok(Self {
             files,
             inbox_limit: Arc::new(DomainRateLimit::new(

@@ -396,3 +396,101 @@ async fn bad_uploads_are_refused_and_leave_nothing() {
         "even the small file of the refused upload is gone"
     );
 }
+
+/// The S3 path, against a local S3-compatible server. `.ci/run` starts
+/// one (moto, from PyPI) and runs this test with
+/// `PREAU_TEST_S3_ENDPOINT` set; `cargo test` alone skips it.
+#[tokio::test]
+#[ignore = "needs an S3-compatible server: .ci/run starts one"]
+async fn files_live_in_an_s3_bucket_when_configured() {
+    let endpoint = std::env::var("PREAU_TEST_S3_ENDPOINT")
+        .expect("PREAU_TEST_S3_ENDPOINT: the S3 server to test against");
+    let bucket = format!("preau-{:08x}", rand::random::<u32>());
+    let created = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .expect("create bucket");
+    assert!(created.status().is_success(), "{}", created.status());
+    let (endpoint_s, bucket_s) = (endpoint.clone(), bucket.clone());
+    let app = TestApp::with_settings(move |s| {
+        s.storage.backend = preau::config::StorageBackend::S3;
+        s.storage.s3_endpoint = endpoint_s;
+        s.storage.s3_bucket = bucket_s;
+        s.storage.s3_access_key_id = "test".into();
+        s.storage.s3_secret_access_key = "test".into();
+        s.limits.max_upload_bytes = 10_000;
+    })
+    .await;
+    let admin = app.admin().await;
+    let created = app
+        .post(
+            "/api/v1/organisations",
+            &admin,
+            json!({"slug": "ecole-s3", "name": "École S3", "kind": "ecole"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let path = "/api/v1/organisations/ecole-s3/resources";
+    let shared = post_multipart(
+        &app,
+        path,
+        &admin,
+        &[
+            meta(json!({"title": "Dans le seau", "licence": "CC0-1.0"})),
+            ("file", Some("seau.pdf"), "application/pdf", PDF.to_vec()),
+        ],
+    )
+    .await;
+    assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.body);
+    let sha = shared.body["files"][0]["sha256"]
+        .as_str()
+        .expect("sha")
+        .to_string();
+    let listing = || async {
+        reqwest::get(format!("{endpoint}/{bucket}?list-type=2"))
+            .await
+            .expect("list")
+            .text()
+            .await
+            .expect("xml")
+    };
+    let keys = listing().await;
+    assert!(
+        keys.contains(&format!("sha256/{}/{}/{sha}", &sha[..2], &sha[2..4])),
+        "{keys}"
+    );
+    assert_eq!(keys.matches("<Key>").count(), 1);
+    assert_eq!(blobs(&app), 0, "nothing on the local disk");
+
+    let download = app
+        .get(&path_of(&shared.body["files"][0]["url"]), None)
+        .await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.body.as_str().map(str::as_bytes), Some(PDF));
+
+    // Same file again: one object. Too large: 413, no object.
+    let again = post_multipart(
+        &app,
+        path,
+        &admin,
+        &[
+            meta(json!({"title": "Encore", "licence": "CC0-1.0"})),
+            ("file", Some("encore.pdf"), "application/pdf", PDF.to_vec()),
+        ],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    let big = post_multipart(
+        &app,
+        path,
+        &admin,
+        &[
+            meta(json!({"title": "Gros", "licence": "CC0-1.0"})),
+            ("file", Some("gros.txt"), "text/plain", vec![b'x'; 20_000]),
+        ],
+    )
+    .await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(listing().await.matches("<Key>").count(), 1);
+}
