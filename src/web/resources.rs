@@ -4,6 +4,7 @@
 //! instance's copy when it keeps one (mirroring), else the client is sent
 //! to its origin. Every download is counted.
 
+use activitypub_federation::{axum::json::FederationJson, protocol::context::WithContext};
 use axum::{
     Router,
     body::Body,
@@ -65,16 +66,11 @@ async fn resource(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("activity+json") || a.contains("ld+json"));
     match found {
-        Ok(Some(doc)) if wants_json => {
-            let mut value = serde_json::to_value(&doc).map_err(AppError::internal)?;
-            if let Some(object) = value.as_object_mut() {
-                object.insert(
-                    "@context".into(),
-                    crate::federation::protocol::context::context(),
-                );
-            }
-            Ok(activity_json(value, StatusCode::OK))
-        }
+        Ok(Some(doc)) if wants_json => Ok(FederationJson(WithContext::new(
+            doc,
+            crate::federation::protocol::context::context(),
+        ))
+        .into_response()),
         // The web interface will render it; until then the JSON API has it.
         Ok(Some(doc)) => Ok(axum::Json(doc).into_response()),
         Ok(None) => Err(AppError::not_found("resource")),

@@ -14,7 +14,7 @@ use preau::federation::protocol::{
     },
     actors::{Application, Group, Person},
     collections::{DirectoryPage, OrderedCollection, OrderedCollectionPage},
-    objects::Article,
+    objects::{Article, ResourceDocument},
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -40,7 +40,7 @@ async fn get(url: &str, accept: &str) -> (StatusCode, String, String) {
 
 /// Writes a served document to `federation-spec/examples/` when
 /// `PREAU_WRITE_EXAMPLES=1`, with the test ports replaced by stable names.
-fn example(name: &str, body: &str, instance: &Instance) {
+pub(super) fn example(name: &str, body: &str, instance: &Instance) {
     if std::env::var("PREAU_WRITE_EXAMPLES").as_deref() != Ok("1") {
         return;
     }
@@ -267,6 +267,7 @@ fn federation_spec_examples_parse() {
             }
             "directory-page.json" => serde_json::from_value::<DirectoryPage>(value).map(|_| ()),
             "article.json" => serde_json::from_value::<Article>(value).map(|_| ()),
+            "document.json" => serde_json::from_value::<ResourceDocument>(value).map(|_| ()),
             "announce-create-article.json" | "announce-article.json" => {
                 serde_json::from_value::<Announce>(value).map(|_| ())
             }
@@ -289,5 +290,5 @@ fn federation_spec_examples_parse() {
         parsed.unwrap_or_else(|e| panic!("{name}: {e}"));
         seen += 1;
     }
-    assert!(seen >= 23, "examples are missing: {seen}");
+    assert!(seen >= 24, "examples are missing: {seen}");
 }

@@ -62,6 +62,21 @@ async fn followers_list_remote_resources_and_a_mirror_survives_the_origin() {
         remote_resources(b, &b_token).await.len() == 1
     })
     .await;
+    // The Document as A serves it, parsed back.
+    let served = reqwest::Client::new()
+        .get(a.url(&format!("/resources/{key}")))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("document");
+    assert_eq!(served.status(), 200);
+    let text = served.text().await.expect("body");
+    let doc: preau::federation::protocol::objects::ResourceDocument =
+        serde_json::from_str(&text).expect("our own Document parses");
+    assert_eq!(doc.license, "CC-BY-4.0");
+    assert_eq!(doc.attachment.len(), 2);
+    assert!(doc.attachment.iter().all(|f| f.digest_multibase.is_some()));
+    super::protocol::example("document.json", &text, a);
     let listed = &remote_resources(b, &b_token).await[0];
     assert_eq!(listed["title"], "Lecture suivie");
     assert_eq!(listed["organisation"]["domain"], a.domain);
