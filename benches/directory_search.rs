@@ -74,6 +74,13 @@ async fn main() {
         ..Settings::default()
     };
     settings.database.url = db.url.clone();
+    // `PREAU_BENCH_POOL` tries another connection pool size.
+    if let Some(size) = std::env::var("PREAU_BENCH_POOL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        settings.database.pool_size = size;
+    }
     let state = AppState::open(settings).await.expect("open");
     preau::services::instance::ensure_keys(&state)
         .await

@@ -151,11 +151,12 @@ async fn main() {
             .send()
             .await
             .expect("upload");
-        assert!(reply.status().is_success(), "{}", reply.status());
+        let status = reply.status();
         let view: serde_json::Value = reply.json().await.expect("json");
+        assert!(status.is_success(), "{status}: {view}");
         let upload = started.elapsed().as_secs_f64();
         let url = view["files"][0]["url"].as_str().expect("url");
-        let path = url.trim_start_matches(&format!("http://{domain}"));
+        let path = url::Url::parse(url).expect("url").path().to_string();
 
         let started = Instant::now();
         let reply = client
