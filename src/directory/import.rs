@@ -111,8 +111,7 @@ impl<'a> Importer<'a> {
         slug: &str,
         name: &str,
         kind: OrgKind,
-        parent_id: Option<i64>,
-        department: Option<&str>,
+        (parent_id, department): (Option<i64>, Option<&str>),
         record: Option<&Record>,
     ) -> Result<Organisation, AppError> {
         let attributes = record.map_or_else(|| "{}".to_string(), attributes_json);
@@ -173,7 +172,7 @@ impl<'a> Importer<'a> {
         if let Some(id) = self.by_slug.get(&slug) {
             return Ok(Some(*id));
         }
-        let org = self.insert(conn, &slug, name, kind, parent_id, department, None)?;
+        let org = self.insert(conn, &slug, name, kind, (parent_id, department), None)?;
         self.report.parents_created += 1;
         Ok(Some(org.id))
     }
@@ -215,8 +214,7 @@ impl<'a> Importer<'a> {
                 &slug,
                 &record.name,
                 record.kind,
-                parent_id,
-                department_code(record).as_deref(),
+                (parent_id, department_code(record).as_deref()),
                 Some(record),
             )?;
             if record.closed {

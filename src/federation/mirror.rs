@@ -68,7 +68,7 @@ pub async fn mirror_domain(state: &AppState, domain: &str) -> Result<MirrorRepor
             .get(&url)
             .send()
             .await
-            .and_then(|r| r.error_for_status())
+            .and_then(reqwest::Response::error_for_status)
         {
             Ok(response) => response,
             Err(error) => {

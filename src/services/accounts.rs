@@ -115,7 +115,7 @@ fn view(
         email: if sees_private { account.email } else { None },
         phone: if sees_private { account.phone } else { None },
         job_title: account.job_title,
-        visibility: sees_private.then(|| FieldVisibility {
+        visibility: sees_private.then_some(FieldVisibility {
             name: account.name_visibility,
             roles: account.roles_visibility,
             email: account.email_visibility,

@@ -396,7 +396,7 @@ async fn broad_and_narrow_queries_give_the_same_entries() {
     ];
     for (terms, kind, department) in cases {
         let search = |candidates: Option<usize>| OrganisationSearch {
-            terms: terms.iter().map(|t| t.to_string()).collect(),
+            terms: terms.iter().map(ToString::to_string).collect(),
             kind: kind.map(str::to_string),
             department: department.map(str::to_string),
             visibilities: vec!["public"],
