@@ -50,6 +50,7 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     let stopping = tokio_util::sync::CancellationToken::new();
     let workers = crate::federation::delivery::spawn(federation.clone(), stopping.clone());
     crate::federation::directory::spawn_periodic(federation.clone(), stopping.clone());
+    crate::federation::mirror::spawn_periodic(state.clone(), stopping.clone());
     let stop = stopping.clone();
     let served = run_router(web::router(state, federation), listener, async move {
         shutdown_signal().await;

@@ -21,7 +21,7 @@ use crate::{
         resources::{self, ResourceMeta, ResourceQuery, ResourceView, UploadedFile, VersionMeta},
     },
     vocabulary,
-    web::extract::{ApiQuery, Authenticated},
+    web::extract::{ApiQuery, Authenticated, MaybeAuthenticated},
 };
 
 /// The `meta` part is a small JSON document.
@@ -167,9 +167,10 @@ async fn add_version(
 
 async fn show(
     State(state): State<AppState>,
+    auth: MaybeAuthenticated,
     Path(key): Path<String>,
 ) -> AppResult<Json<ResourceView>> {
-    Ok(Json(resources::get(&state, &key).await?))
+    Ok(Json(resources::get(&state, auth.viewer(), &key).await?))
 }
 
 async fn delete(
@@ -183,9 +184,10 @@ async fn delete(
 
 async fn search(
     State(state): State<AppState>,
+    auth: MaybeAuthenticated,
     ApiQuery(query): ApiQuery<ResourceQuery>,
 ) -> AppResult<Json<Page<ResourceView>>> {
-    Ok(Json(resources::search(&state, query).await?))
+    Ok(Json(resources::search(&state, auth.viewer(), query).await?))
 }
 
 #[derive(Serialize)]

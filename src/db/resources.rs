@@ -11,7 +11,7 @@ use diesel::{
 use super::{
     DbConn,
     connection::MultiBackend,
-    schema::{mirrored_domains, resource_files, resource_versions, resources},
+    schema::{mirrored_domains, organisations, resource_files, resource_versions, resources},
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -285,6 +285,9 @@ pub struct Search {
     pub organisation_id: Option<i64>,
     /// `Some(true)`: local only; `Some(false)`: remote only.
     pub local: Option<bool>,
+    /// The visibilities of the organisations whose resources the viewer
+    /// may see.
+    pub visibilities: Vec<&'static str>,
 }
 
 type Predicate = Box<dyn BoxableExpression<resources::table, MultiBackend, SqlType = Bool>>;
@@ -332,7 +335,15 @@ pub fn search(
     if let Some(local) = search.local {
         query = query.filter(resources::local.eq(local));
     }
-    query.load(conn)
+    query
+        .filter(
+            resources::organisation_id.eq_any(
+                organisations::table
+                    .filter(organisations::visibility.eq_any(search.visibilities.clone()))
+                    .select(organisations::id),
+            ),
+        )
+        .load(conn)
 }
 
 /// Remote files of a mirrored domain that this instance has no copy of.

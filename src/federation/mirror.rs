@@ -131,3 +131,38 @@ pub fn spawn(state: AppState, domain: String) {
         }
     });
 }
+
+/// How often files that could not be copied (origin down, a restart in
+/// the middle of a pass) are tried again.
+const RETRY_EVERY: Duration = Duration::from_secs(3600);
+
+/// Runs a pass over every mirrored domain every hour until `shutdown`.
+pub fn spawn_periodic(
+    state: AppState,
+    shutdown: tokio_util::sync::CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(RETRY_EVERY) => {}
+            }
+            let domains = match state
+                .db
+                .run(|conn| Ok::<_, AppError>(resources::mirrored_domains(conn)?))
+                .await
+            {
+                Ok(domains) => domains,
+                Err(error) => {
+                    tracing::warn!(%error, "mirrored domains not read");
+                    continue;
+                }
+            };
+            for domain in domains {
+                if let Err(error) = mirror_domain(&state, &domain).await {
+                    tracing::warn!(%domain, %error, "mirroring failed");
+                }
+            }
+        }
+    })
+}

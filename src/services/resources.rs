@@ -28,6 +28,7 @@ use crate::{
         send,
     },
     files::Stored,
+    model::Viewer,
     vocabulary,
 };
 
@@ -542,12 +543,17 @@ pub async fn delete(state: &AppState, caller: &Caller, key: &str) -> AppResult<(
     Ok(())
 }
 
-pub async fn get(state: &AppState, key: &str) -> AppResult<ResourceView> {
+/// One resource, when the viewer may see its organisation (404 otherwise).
+pub async fn get(state: &AppState, viewer: Viewer, key: &str) -> AppResult<ResourceView> {
     let (key, settings) = (key.to_string(), state.settings.clone());
     state
         .db
         .run(move |conn| {
             let row = by_key(conn, &key)?;
+            let org = organisations::by_id(conn, row.organisation_id)?;
+            if !viewer.visible().contains(&org.visibility.as_str()) {
+                return Err(AppError::not_found("resource"));
+            }
             one_view(conn, &settings, row)
         })
         .await
@@ -568,7 +574,11 @@ fn organisation_id(conn: &mut DbConn, key: &str) -> AppResult<i64> {
 }
 
 /// Searches local and remote resources, newest first.
-pub async fn search(state: &AppState, query: ResourceQuery) -> AppResult<Page<ResourceView>> {
+pub async fn search(
+    state: &AppState,
+    viewer: Viewer,
+    query: ResourceQuery,
+) -> AppResult<Page<ResourceView>> {
     let (before, limit) = PageRequest {
         cursor: query.cursor.clone(),
         limit: query.limit.or(Some(20)),
@@ -608,6 +618,7 @@ pub async fn search(state: &AppState, query: ResourceQuery) -> AppResult<Page<Re
                 )));
             }
         },
+        visibilities: viewer.visible(),
         ..rows::Search::default()
     };
     let organisation = given(&query.organisation);

@@ -494,3 +494,56 @@ async fn files_live_in_an_s3_bucket_when_configured() {
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(listing().await.matches("<Key>").count(), 1);
 }
+
+#[tokio::test]
+async fn resources_of_an_internal_organisation_stay_inside() {
+    let s = school().await;
+    let created = s
+        .app
+        .post(
+            "/api/v1/organisations",
+            &s.admin,
+            json!({"slug": "cellule", "name": "Cellule interne", "kind": "service",
+                   "visibility": "instance"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let shared = post_multipart(
+        &s.app,
+        "/api/v1/organisations/cellule/resources",
+        &s.admin,
+        &[
+            meta(json!({"title": "Procédure interne", "licence": "all-rights-reserved"})),
+            (
+                "file",
+                Some("procedure.txt"),
+                "text/plain",
+                b"Interne".to_vec(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.body);
+    let key = shared.body["key"].as_str().expect("key");
+    let anonymous = s.app.get("/api/v1/resources?q=procedure", None).await;
+    assert_eq!(anonymous.body["items"], json!([]));
+    let inside = s
+        .app
+        .get("/api/v1/resources?q=procedure", Some(&s.teacher))
+        .await;
+    assert_eq!(inside.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        s.app
+            .get(&format!("/api/v1/resources/{key}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        s.app
+            .get(&format!("/api/v1/resources/{key}"), Some(&s.teacher))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
