@@ -216,10 +216,14 @@ pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Resource>>
         .optional()
 }
 
-pub fn versions(conn: &mut DbConn, resource_id: i64) -> QueryResult<Vec<Version>> {
+/// The versions of some resources, newest first within each.
+pub fn versions_of(conn: &mut DbConn, resource_ids: &[i64]) -> QueryResult<Vec<Version>> {
     resource_versions::table
-        .filter(resource_versions::resource_id.eq(resource_id))
-        .order(resource_versions::version.desc())
+        .filter(resource_versions::resource_id.eq_any(resource_ids))
+        .order((
+            resource_versions::resource_id.asc(),
+            resource_versions::version.desc(),
+        ))
         .select(Version::as_select())
         .load(conn)
 }

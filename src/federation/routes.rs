@@ -69,8 +69,15 @@ fn wants_activity_json(headers: &HeaderMap) -> bool {
         })
 }
 
-pub(super) fn activity_json<T: serde::Serialize>(document: T) -> Response {
+pub(crate) fn activity_json<T: serde::Serialize>(document: T) -> Response {
     FederationJson(WithContext::new(document, context())).into_response()
+}
+
+/// `410 Gone` with the `Tombstone` of a deleted object.
+pub(crate) fn tombstone(ap_id: String) -> Response {
+    let mut response = activity_json(json!({"id": ap_id, "type": "Tombstone"}));
+    *response.status_mut() = axum::http::StatusCode::GONE;
+    response
 }
 
 /// A minimal page for people who open an actor's URL in a browser; the web
@@ -441,10 +448,6 @@ async fn announcement(
     match found {
         Ok(Some(announcement)) => Ok(activity_json(announcement.document()?)),
         Ok(None) => Err(FederationError::NotFound),
-        Err(ap_id) => {
-            let mut response = activity_json(json!({"id": ap_id, "type": "Tombstone"}));
-            *response.status_mut() = axum::http::StatusCode::GONE;
-            Ok(response)
-        }
+        Err(ap_id) => Ok(tombstone(ap_id)),
     }
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{
     Caller, double_option,
-    organisations::can_manage,
+    organisations::{can_manage, local_org},
     pagination::Page,
     timeline::{self, AnnouncementView},
 };
@@ -121,11 +121,6 @@ pub fn may_publish(conn: &mut DbConn, caller: &Caller, org: &Organisation) -> Ap
         .iter()
         .filter_map(|r| r.parse::<Role>().ok())
         .any(Role::may_publish))
-}
-
-fn local_org(conn: &mut DbConn, slug: &str) -> AppResult<Organisation> {
-    organisations::local_by_slug(conn, slug)?
-        .ok_or_else(|| AppError::not_found(&format!("organisation `{slug}`")))
 }
 
 /// The announcement with this key, or 404.

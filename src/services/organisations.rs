@@ -168,7 +168,8 @@ pub fn can_manage(conn: &mut DbConn, caller: &Caller, org_id: i64) -> AppResult<
     Ok(false)
 }
 
-fn local_org(conn: &mut DbConn, slug: &str) -> AppResult<Organisation> {
+/// A local organisation by slug, or 404 naming it.
+pub(crate) fn local_org(conn: &mut DbConn, slug: &str) -> AppResult<Organisation> {
     rows::local_by_slug(conn, slug)?
         .ok_or_else(|| AppError::not_found(&format!("organisation `{slug}`")))
 }

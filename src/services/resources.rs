@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Caller,
-    organisations::can_manage,
+    organisations::{can_manage, local_org},
     pagination::{Page, PageRequest},
 };
 use crate::{
@@ -290,11 +290,6 @@ fn by_key(conn: &mut DbConn, key: &str) -> AppResult<Resource> {
     rows::by_public_id(conn, key)?.ok_or_else(|| AppError::not_found("resource"))
 }
 
-fn local_org(conn: &mut DbConn, slug: &str) -> AppResult<Organisation> {
-    organisations::local_by_slug(conn, slug)?
-        .ok_or_else(|| AppError::not_found(&format!("organisation `{slug}`")))
-}
-
 /// Builds the views of some resources with one query per kind of data.
 pub fn views(
     conn: &mut DbConn,
@@ -314,6 +309,13 @@ pub fn views(
             .or_default()
             .push(file);
     }
+    let mut versions_by_resource: HashMap<i64, Vec<rows::Version>> = HashMap::new();
+    for version in rows::versions_of(conn, &ids)? {
+        versions_by_resource
+            .entry(version.resource_id)
+            .or_default()
+            .push(version);
+    }
     let mut out = Vec::with_capacity(resources.len());
     for r in resources {
         let org = orgs
@@ -329,7 +331,9 @@ pub fn views(
             mirrored: f.mirrored,
         };
         let all = files_by_resource.remove(&r.id).unwrap_or_default();
-        let versions = rows::versions(conn, r.id)?
+        let versions = versions_by_resource
+            .remove(&r.id)
+            .unwrap_or_default()
             .into_iter()
             .map(|v| VersionView {
                 files: all

@@ -4,22 +4,23 @@
 //! instance's copy when it keeps one (mirroring), else the client is sent
 //! to its origin. Every download is counted.
 
-use activitypub_federation::{axum::json::FederationJson, protocol::context::WithContext};
 use axum::{
     Router,
     body::Body,
     extract::{Path, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
-use serde_json::json;
 
 use crate::{
     AppState,
     db::{files, organisations, resources, tombstones},
     error::AppError,
-    federation::objects::resource::document,
+    federation::{
+        objects::resource::document,
+        routes::{activity_json, tombstone},
+    },
     files::is_sha256,
 };
 
@@ -27,15 +28,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/resources/{key}", get(resource))
         .route("/resources/{key}/files/{sha256}", get(download))
-}
-
-fn activity_json(value: serde_json::Value, status: StatusCode) -> Response {
-    let mut response = (status, axum::Json(value)).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/activity+json"),
-    );
-    response
 }
 
 async fn resource(
@@ -66,18 +58,11 @@ async fn resource(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("activity+json") || a.contains("ld+json"));
     match found {
-        Ok(Some(doc)) if wants_json => Ok(FederationJson(WithContext::new(
-            doc,
-            crate::federation::protocol::context::context(),
-        ))
-        .into_response()),
+        Ok(Some(doc)) if wants_json => Ok(activity_json(doc)),
         // The web interface will render it; until then the JSON API has it.
         Ok(Some(doc)) => Ok(axum::Json(doc).into_response()),
         Ok(None) => Err(AppError::not_found("resource")),
-        Err(ap_id) => Ok(activity_json(
-            json!({"id": ap_id, "type": "Tombstone"}),
-            StatusCode::GONE,
-        )),
+        Err(ap_id) => Ok(tombstone(ap_id)),
     }
 }
 
