@@ -6,7 +6,10 @@ use crate::{
     config::{Settings, StorageBackend},
     db::{self, DatabaseUrl, Db, DbError, PoolOptions},
     files::FileStore,
-    services::throttle::{DomainRateLimit, LoginThrottle},
+    services::{
+        modules::ModuleCache,
+        throttle::{DomainRateLimit, LoginThrottle},
+    },
 };
 
 /// Settings, database pool and in-memory guards. Cheap to clone.
@@ -18,6 +21,8 @@ pub struct AppState {
     pub inbox_limit: Arc<DomainRateLimit>,
     /// Uploaded files, by content.
     pub files: FileStore,
+    /// Which modules are switched on, cached for a few seconds.
+    pub modules: Arc<ModuleCache>,
 }
 
 impl AppState {
@@ -59,6 +64,7 @@ impl AppState {
             settings: Arc::new(settings),
             db,
             login_throttle: Arc::default(),
+            modules: Arc::default(),
         })
     }
 }

@@ -13,7 +13,7 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
     AppState,
-    db::{files, resources as rows},
+    db::resources as rows,
     error::{AppError, AppResult, ErrorKind},
     federation::{mirror, policy::normalize_domain},
     services::{
@@ -104,24 +104,8 @@ async fn read_upload<T: DeserializeOwned>(
     match read {
         Ok(()) => Ok((meta, uploaded)),
         Err(e) => {
-            discard(state, &uploaded).await;
+            resources::discard_unrecorded(state, &uploaded).await;
             Err(e)
-        }
-    }
-}
-
-/// Removes stored files that nothing records (an upload that failed).
-async fn discard(state: &AppState, uploaded: &[UploadedFile]) {
-    for file in uploaded {
-        let sha256 = file.stored.sha256.clone();
-        let recorded = state
-            .db
-            .run(move |conn| Ok::<_, AppError>(files::get(conn, &sha256)?.is_some()))
-            .await;
-        if let Ok(false) = recorded
-            && let Err(e) = state.files.delete(&file.stored.sha256).await
-        {
-            tracing::warn!(error = %e, "an unused upload was not removed");
         }
     }
 }
@@ -142,7 +126,7 @@ async fn publish(
     match result {
         Ok(view) => Ok((StatusCode::CREATED, Json(view))),
         Err(e) => {
-            discard(&state, &uploaded).await;
+            resources::discard_unrecorded(&state, &uploaded).await;
             Err(e)
         }
     }
@@ -159,7 +143,7 @@ async fn add_version(
     match resources::add_version(&state, &auth.caller(), &key, meta, uploaded.clone()).await {
         Ok(view) => Ok((StatusCode::CREATED, Json(view))),
         Err(e) => {
-            discard(&state, &uploaded).await;
+            resources::discard_unrecorded(&state, &uploaded).await;
             Err(e)
         }
     }

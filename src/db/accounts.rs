@@ -31,6 +31,8 @@ pub struct Account {
     pub roles_visibility: String,
     pub email_visibility: String,
     pub phone_visibility: String,
+    /// `fr` or `en`; `None` follows the browser.
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -66,6 +68,7 @@ pub struct AccountChanges {
     pub roles_visibility: Option<String>,
     pub email_visibility: Option<String>,
     pub phone_visibility: Option<String>,
+    pub locale: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -124,6 +127,13 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &AccountChanges) -> QueryResu
             .execute(conn)?;
     }
     Ok(account)
+}
+
+pub fn count_local(conn: &mut DbConn) -> QueryResult<i64> {
+    accounts::table
+        .filter(accounts::local.eq(true))
+        .count()
+        .get_result(conn)
 }
 
 pub fn count_local_admins(conn: &mut DbConn) -> QueryResult<i64> {

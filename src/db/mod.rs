@@ -16,13 +16,16 @@ pub mod follows;
 pub mod home_feed;
 pub mod instance;
 pub mod memberships;
+pub mod modules;
 pub mod organisations;
 pub mod outbox;
 pub mod peers;
 pub mod received;
 pub mod resources;
+pub mod sessions;
 pub mod tokens;
 pub mod tombstones;
+pub mod usage;
 
 use std::time::Duration;
 

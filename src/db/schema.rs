@@ -37,6 +37,7 @@ diesel::table! {
         email_visibility -> Text,
         phone_visibility -> Text,
         search_text -> Text,
+        locale -> Nullable<Text>,
     }
 }
 
@@ -328,6 +329,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        secret_hash -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    modules (name) {
+        name -> Text,
+        enabled -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    account_weeks (week, account_id) {
+        week -> Text,
+        account_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    usage_counters (week, name) {
+        week -> Text,
+        name -> Text,
+        value -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
 diesel::joinable!(home_feed -> announcements (announcement_id));
 diesel::joinable!(announcements -> organisations (organisation_id));
@@ -336,6 +372,8 @@ diesel::joinable!(acknowledgements -> announcements (announcement_id));
 diesel::joinable!(notifications -> announcements (announcement_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
+diesel::joinable!(sessions -> accounts (account_id));
+diesel::joinable!(account_weeks -> accounts (account_id));
 diesel::joinable!(resources -> organisations (organisation_id));
 diesel::joinable!(resource_versions -> resources (resource_id));
 diesel::joinable!(resource_files -> resources (resource_id));
@@ -363,5 +401,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     resources,
     resource_versions,
     resource_files,
-    mirrored_domains
+    mirrored_domains,
+    sessions,
+    modules,
+    account_weeks,
+    usage_counters
 );

@@ -45,7 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/metrics", get(super::metrics::render))
         .route("/actor", get(instance_actor))
         .route("/actor/{collection}", get(instance_collection))
-        .route("/directory", get(super::directory::collection))
+        .route("/directory", get(directory))
         .route("/orgs/{slug}", get(group_actor))
         .route("/orgs/{slug}/{collection}", get(group_collection))
         .route("/announcements/{key}", get(announcement))
@@ -271,15 +271,14 @@ async fn group_actor(
     uri: Uri,
     headers: HeaderMap,
     data: Data<AppState>,
+    visitor: crate::web::ui::Visitor,
 ) -> Result<Response, FederationError> {
-    let group = load_group(&data, slug, (&method, &uri, &headers)).await?;
-    if group.visibility != "public" && !wants_activity_json(&headers) {
-        // The HTML page is for the whole web.
-        return Err(FederationError::NotFound);
-    }
     if !wants_activity_json(&headers) {
-        return Ok(crate::web::pages::organisation(&data, group.row).await?);
+        // People get the directory's page, which applies the visibility
+        // for who is signed in.
+        return Ok(crate::web::ui::directory::organisation_page(&data, visitor, &slug).await);
     }
+    let group = load_group(&data, slug, (&method, &uri, &headers)).await?;
     Ok(activity_json(group.into_json(&data).await?))
 }
 
@@ -427,10 +426,10 @@ async fn announcement(
     Path(key): Path<String>,
     headers: HeaderMap,
     data: Data<AppState>,
+    visitor: crate::web::ui::Visitor,
 ) -> Result<Response, FederationError> {
     if !wants_activity_json(&headers) {
-        let view = crate::web::pages::public_announcement(&data, &key).await?;
-        return Ok(crate::web::pages::announcement(&data, view)?);
+        return Ok(crate::web::ui::announcements::page(&data, visitor, &key).await);
     }
     let ap_id = data.settings.url(&format!("/announcements/{key}"));
     let found = data
@@ -450,4 +449,21 @@ async fn announcement(
         Ok(None) => Err(FederationError::NotFound),
         Err(ap_id) => Ok(tombstone(ap_id)),
     }
+}
+
+/// `/directory`: the collection of organisations for peers, the search
+/// page for people.
+async fn directory(
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    data: Data<AppState>,
+    visitor: crate::web::ui::Visitor,
+) -> Result<Response, FederationError> {
+    if !wants_activity_json(&headers) {
+        return Ok(crate::web::ui::directory::search_page(&data, visitor, &uri).await);
+    }
+    let query = axum::extract::Query::try_from_uri(&uri)
+        .map_err(|e| AppError::bad_request(e.body_text()))?;
+    super::directory::collection(method, uri, headers, query, data).await
 }

@@ -589,3 +589,64 @@ pub async fn add_category(
         })
         .await
 }
+
+/// The local organisations an account may publish for, as (slug, name):
+/// those where its roles allow it, plus `also` (a slug asked for by the
+/// page) when the account may publish there, as admins may anywhere.
+pub async fn publishable_organisations(
+    state: &AppState,
+    caller: &Caller,
+    also: Option<String>,
+) -> AppResult<Vec<(String, String)>> {
+    let caller = caller.clone();
+    let account = account_of(&caller)?.clone();
+    state
+        .db
+        .run(move |conn| {
+            let mut slugs: Vec<String> = memberships::of_account(conn, account.id)?
+                .into_iter()
+                .map(|(slug, _)| slug)
+                .collect();
+            slugs.extend(also);
+            slugs.sort();
+            slugs.dedup();
+            let mut found = Vec::new();
+            for slug in slugs {
+                if let Some(org) = organisations::local_by_slug(conn, &slug)?
+                    && may_publish(conn, &caller, &org)?
+                {
+                    found.push((org.slug, org.name));
+                }
+            }
+            found.sort_by(|a, b| a.1.cmp(&b.1));
+            Ok(found)
+        })
+        .await
+}
+
+/// What a reader may do with an announcement beyond reading it: change it
+/// (its author or the organisation's admins) and see who read it (the
+/// organisation's publishers).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Powers {
+    pub change: bool,
+    pub see_reads: bool,
+}
+
+pub async fn powers(state: &AppState, caller: &Caller, key: &str) -> AppResult<Powers> {
+    let (caller, key) = (caller.clone(), key.to_string());
+    state
+        .db
+        .run(move |conn| {
+            let row = by_key(conn, &key)?;
+            if !row.local {
+                return Ok(Powers::default());
+            }
+            let org = organisations::by_id(conn, row.organisation_id)?;
+            Ok(Powers {
+                change: may_change(conn, &caller, &row).is_ok(),
+                see_reads: may_publish(conn, &caller, &org)?,
+            })
+        })
+        .await
+}

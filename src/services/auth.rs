@@ -11,7 +11,7 @@ use std::time::Instant;
 use super::{Caller, passwords};
 use crate::{
     AppState,
-    db::{self, accounts, tokens},
+    db::{self, accounts, tokens, usage},
     error::{AppError, AppResult, ErrorKind},
 };
 
@@ -19,15 +19,15 @@ const TOKEN_PREFIX: &str = "preau_";
 
 /// Last-use times are written at most this often, to spare the database a
 /// write on every request.
-const TOUCH_INTERVAL: TimeDelta = TimeDelta::minutes(5);
+pub(crate) const TOUCH_INTERVAL: TimeDelta = TimeDelta::minutes(5);
 
-fn new_secret() -> String {
+pub(crate) fn new_secret() -> String {
     let mut bytes = [0_u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -73,6 +73,24 @@ pub async fn login(
     password: &str,
     name: &str,
 ) -> AppResult<String> {
+    let account = check_password(state, username, password).await?;
+    create_token(
+        state,
+        &Caller::Account(Box::new(account.clone())),
+        &account.username,
+        name,
+    )
+    .await
+}
+
+/// The enabled local account of a username and password, or 401 whichever
+/// part was wrong; failures count towards the sign-in throttle. Shared by
+/// API logins and browser sign-ins.
+pub async fn check_password(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> AppResult<accounts::Account> {
     let lookup = username.trim().to_string();
     if let Some(wait) = state.login_throttle.check(&lookup, Instant::now()) {
         return Err(AppError::new(
@@ -106,15 +124,7 @@ pub async fn login(
             .record_failure(username.trim(), Instant::now());
     }
     match account {
-        Some(account) if ok && exists => {
-            create_token(
-                state,
-                &Caller::Account(Box::new(account.clone())),
-                &account.username,
-                name,
-            )
-            .await
-        }
+        Some(account) if ok && exists => Ok(account),
         _ => Err(AppError::unauthorized()),
     }
 }
@@ -145,6 +155,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<accounts::
             let now = db::now();
             if last_used.is_none_or(|t| now - t > TOUCH_INTERVAL) {
                 tokens::touch(conn, token_id, now)?;
+                usage::mark_active(conn, account.id, now)?;
             }
             Ok(account)
         })

@@ -356,6 +356,73 @@ pub async fn person(
         .await
 }
 
+/// An organisation's page: its entry, description and the children the
+/// viewer may see.
+#[derive(Debug)]
+pub struct OrganisationProfile {
+    pub entry: OrganisationEntry,
+    pub description: String,
+    pub children: Vec<OrganisationEntry>,
+    /// Whether it has more children than `children` holds.
+    pub more_children: bool,
+}
+
+/// How many children an organisation's page lists.
+const PROFILE_CHILDREN: i64 = 100;
+
+/// An organisation by `slug` (this instance) or `slug@domain`; 404 when
+/// the viewer may not see it.
+pub async fn organisation(
+    state: &AppState,
+    viewer: Viewer,
+    handle: &str,
+) -> AppResult<OrganisationProfile> {
+    let handle = handle.trim().trim_start_matches('@').to_string();
+    let domain = state.settings.domain.clone();
+    state
+        .db
+        .run(move |conn| {
+            let found = match handle.split_once('@') {
+                Some((slug, d)) if d != domain => organisations::by_slug_and_domain(conn, slug, d)?,
+                Some((slug, _)) => organisations::local_by_slug(conn, slug)?,
+                None => organisations::local_by_slug(conn, &handle)?,
+            };
+            let org = found
+                .filter(|o| {
+                    o.visibility
+                        .parse::<Visibility>()
+                        .is_ok_and(|v| viewer.sees(v))
+                })
+                .ok_or_else(|| AppError::not_found("organisation"))?;
+            let search = OrganisationSearch {
+                parent_id: Some(org.id),
+                visibilities: viewer.visible(),
+                ..OrganisationSearch::default()
+            };
+            let mut children =
+                directory::search_organisations(conn, &search, 0, PROFILE_CHILDREN + 1)?;
+            let more_children = children.len() as i64 > PROFILE_CHILDREN;
+            children.truncate(PROFILE_CHILDREN as usize);
+            let parents =
+                organisations::by_ids(conn, &org.parent_id.into_iter().collect::<Vec<_>>())?
+                    .into_iter()
+                    .map(|p| (p.id, p))
+                    .collect::<HashMap<_, _>>();
+            let no_parents = HashMap::new();
+            let description = org.description.clone();
+            Ok(OrganisationProfile {
+                entry: organisation_entry(org, &parents),
+                description,
+                children: children
+                    .into_iter()
+                    .map(|o| organisation_entry(o, &no_parents))
+                    .collect(),
+                more_children,
+            })
+        })
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,6 +453,7 @@ mod tests {
             roles_visibility: "federation".into(),
             email_visibility: "instance".into(),
             phone_visibility: "private".into(),
+            locale: None,
         }
     }
 

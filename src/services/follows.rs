@@ -269,3 +269,18 @@ pub async fn list(
         })
         .await
 }
+
+/// Whether an actor follows (or asked to follow) another.
+pub async fn is_following(state: &AppState, follower: &str, target: &str) -> AppResult<bool> {
+    let (follower, target) = (follower.to_string(), target.to_string());
+    state
+        .db
+        .run(move |conn| {
+            Ok::<_, AppError>(
+                follows::of_follower(conn, &follower)?
+                    .iter()
+                    .any(|f| f.target_ap_id == target),
+            )
+        })
+        .await
+}

@@ -9,10 +9,12 @@ pub mod directory;
 pub mod federation_admin;
 pub mod follows;
 pub mod instance;
+pub mod modules;
 pub mod organisations;
 pub mod pagination;
 pub mod passwords;
 pub mod resources;
+pub mod sessions;
 pub mod throttle;
 pub mod timeline;
 

@@ -638,3 +638,19 @@ pub async fn search(
         })
         .await
 }
+
+/// Removes stored files that nothing records (an upload that failed).
+pub async fn discard_unrecorded(state: &AppState, uploaded: &[UploadedFile]) {
+    for file in uploaded {
+        let sha256 = file.stored.sha256.clone();
+        let recorded = state
+            .db
+            .run(move |conn| Ok::<_, AppError>(crate::db::files::get(conn, &sha256)?.is_some()))
+            .await;
+        if let Ok(false) = recorded
+            && let Err(e) = state.files.delete(&file.stored.sha256).await
+        {
+            tracing::warn!(error = %e, "an unused upload was not removed");
+        }
+    }
+}

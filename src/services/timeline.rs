@@ -285,3 +285,27 @@ pub async fn home(
         })
         .await
 }
+
+/// The organisations a timeline can be filtered by: those the account
+/// belongs to and those it follows, as (filter value, name), by name.
+pub async fn sources(state: &AppState, account: &Account) -> AppResult<Vec<(String, String)>> {
+    let account = account.clone();
+    state
+        .db
+        .run(move |conn| {
+            let mut ids: Vec<i64> = memberships::of_account_with_actors(conn, account.id)?
+                .into_iter()
+                .map(|(id, ..)| id)
+                .collect();
+            ids.extend(follows::followed_organisation_ids(conn, &account.ap_id)?);
+            ids.sort_unstable();
+            ids.dedup();
+            let mut found: Vec<(String, String)> = organisations::by_ids(conn, &ids)?
+                .into_iter()
+                .map(|o| (o.ap_id, o.name))
+                .collect();
+            found.sort_by(|a, b| a.1.cmp(&b.1));
+            Ok(found)
+        })
+        .await
+}

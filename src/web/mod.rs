@@ -5,9 +5,11 @@ pub mod extract;
 mod feeds;
 mod files;
 mod health;
+pub mod i18n;
 pub mod pages;
 mod request_id;
 mod resources;
+pub mod ui;
 
 use std::time::Duration;
 
@@ -33,6 +35,7 @@ pub fn router(state: AppState, federation: FederationConfig<AppState>) -> Router
         .merge(feeds::routes())
         .merge(files::routes())
         .merge(resources::routes())
+        .merge(ui::routes(&state.settings))
         .nest("/api/v1", api::routes(&state.settings))
         .fallback(|| async { AppError::not_found("page") })
         .with_state(state)

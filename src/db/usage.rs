@@ -1,0 +1,86 @@
+//! What the statistics page counts: accounts active per ISO week, and
+//! weekly counters of federation traffic. Rows are per week, so the tables
+//! stay small whatever the traffic.
+
+use chrono::{Datelike, NaiveDateTime};
+use diesel::{dsl::count_star, prelude::*, result::QueryResult};
+
+use super::{
+    DbConn,
+    schema::{account_weeks, usage_counters},
+};
+
+/// Counter of activities accepted by the inbox.
+pub const RECEIVED: &str = "activities_received";
+/// Counter of activities delivered to a remote inbox.
+pub const DELIVERED: &str = "activities_delivered";
+/// Counter of delivery attempts that failed (each retry counts).
+pub const DELIVERY_FAILURES: &str = "delivery_failures";
+
+/// The ISO week of a time, as `2026-W48`.
+pub fn week_of(t: NaiveDateTime) -> String {
+    let w = t.iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
+}
+
+/// Marks an account as active in the week of `at` (once per week).
+pub fn mark_active(conn: &mut DbConn, account_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    let week = week_of(at);
+    crate::per_backend!(conn, |c| diesel::insert_into(account_weeks::table)
+        .values((
+            account_weeks::week.eq(&week),
+            account_weeks::account_id.eq(account_id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))
+}
+
+/// Adds `by` to a counter of the current week.
+pub fn count(conn: &mut DbConn, name: &str, by: i64) -> QueryResult<usize> {
+    let week = week_of(super::now());
+    crate::per_backend!(conn, |c| diesel::insert_into(usage_counters::table)
+        .values((
+            usage_counters::week.eq(&week),
+            usage_counters::name.eq(name),
+            usage_counters::value.eq(by),
+        ))
+        .on_conflict((usage_counters::week, usage_counters::name))
+        .do_update()
+        .set(usage_counters::value.eq(usage_counters::value + by))
+        .execute(c))
+}
+
+/// Active accounts of each of these weeks.
+pub fn active_accounts(conn: &mut DbConn, weeks: &[String]) -> QueryResult<Vec<(String, i64)>> {
+    account_weeks::table
+        .filter(account_weeks::week.eq_any(weeks))
+        .group_by(account_weeks::week)
+        .select((account_weeks::week, count_star()))
+        .load(conn)
+}
+
+/// Counter values of these weeks, as (week, name, value).
+pub fn counters(conn: &mut DbConn, weeks: &[String]) -> QueryResult<Vec<(String, String, i64)>> {
+    usage_counters::table
+        .filter(usage_counters::week.eq_any(weeks))
+        .select((
+            usage_counters::week,
+            usage_counters::name,
+            usage_counters::value,
+        ))
+        .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weeks_are_iso_weeks() {
+        let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("date");
+        assert_eq!(week_of(t("2026-11-23 08:00")), "2026-W48");
+        // 1 January 2027 is a Friday: it belongs to the last week of 2026.
+        assert_eq!(week_of(t("2027-01-01 12:00")), "2026-W53");
+        assert_eq!(week_of(t("2027-01-04 00:00")), "2027-W01");
+    }
+}

@@ -1,0 +1,199 @@
+//! Browser sessions: sign-in with a password, the session behind a cookie,
+//! sign-out, password change, and the first-run creation of the first
+//! admin. A session's secret lives only in the cookie; the database keeps
+//! its SHA-256 and the session's CSRF token.
+
+use chrono::TimeDelta;
+
+use super::{
+    Caller,
+    accounts::{self as account_service, CreateAccount},
+    auth::{self, TOUCH_INTERVAL},
+    passwords,
+};
+use crate::{
+    AppState,
+    db::{
+        self,
+        accounts::{self, Account, AccountChanges},
+        sessions::{self, NewSession, Session},
+        usage,
+    },
+    error::{AppError, AppResult},
+};
+
+/// A session ends after this long without use.
+pub const IDLE_LIFETIME: TimeDelta = TimeDelta::days(14);
+
+/// Opens a session for an account; returns the cookie's secret.
+pub async fn open(state: &AppState, account_id: i64) -> AppResult<String> {
+    let secret = auth::new_secret();
+    let hash = auth::token_hash(&secret);
+    // The CSRF token is another random secret, sent in forms, never in a
+    // cookie.
+    let csrf = auth::new_secret();
+    state
+        .db
+        .run(move |conn| {
+            let now = db::now();
+            sessions::delete_expired(conn, now)?;
+            sessions::insert(
+                conn,
+                &NewSession {
+                    account_id,
+                    secret_hash: &hash,
+                    csrf_token: &csrf,
+                    expires_at: now + IDLE_LIFETIME,
+                },
+            )?;
+            usage::mark_active(conn, account_id, now)?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(secret)
+}
+
+/// Checks a username and password and opens a session.
+pub async fn sign_in(state: &AppState, username: &str, password: &str) -> AppResult<String> {
+    let account = auth::check_password(state, username, password).await?;
+    open(state, account.id).await
+}
+
+/// The live session of a cookie's secret and its account; `None` for an
+/// unknown, expired or disabled one.
+pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Option<(Session, Account)>> {
+    if secret.len() > 100 {
+        return Ok(None);
+    }
+    let hash = auth::token_hash(secret);
+    state
+        .db
+        .run(move |conn| {
+            let now = db::now();
+            let Some((session, account)) = sessions::live_by_hash(conn, &hash, now)? else {
+                return Ok(None);
+            };
+            if account.disabled || !account.local {
+                return Ok(None);
+            }
+            if now - session.last_seen_at > TOUCH_INTERVAL {
+                sessions::touch(conn, session.id, now, now + IDLE_LIFETIME)?;
+                usage::mark_active(conn, account.id, now)?;
+            }
+            Ok::<_, AppError>(Some((session, account)))
+        })
+        .await
+}
+
+/// Ends the session of a cookie's secret (nothing happens for an unknown
+/// one: signing out twice is fine).
+pub async fn sign_out(state: &AppState, secret: &str) -> AppResult<()> {
+    let hash = auth::token_hash(secret);
+    state
+        .db
+        .run(move |conn| Ok::<_, AppError>(sessions::delete_by_hash(conn, &hash)?))
+        .await?;
+    Ok(())
+}
+
+/// Changes an account's own password after checking the current one, and
+/// ends its other sessions.
+pub async fn change_password(
+    state: &AppState,
+    session: &Session,
+    account: &Account,
+    current: &str,
+    new: &str,
+) -> AppResult<()> {
+    let stored = account
+        .password_hash
+        .clone()
+        .ok_or_else(|| AppError::invalid("current_password: this account has no password"))?;
+    if !passwords::verify(current.to_string(), stored).await? {
+        return Err(AppError::invalid(
+            "current_password: the current password is wrong",
+        ));
+    }
+    passwords::check_strength(new)?;
+    let hash = passwords::hash(new.to_string()).await?;
+    let (account_id, session_id) = (account.id, session.id);
+    state
+        .db
+        .run(move |conn| {
+            db::transaction(conn, |conn| {
+                accounts::update(
+                    conn,
+                    account_id,
+                    &AccountChanges {
+                        password_hash: Some(Some(hash)),
+                        updated_at: Some(db::now()),
+                        ..AccountChanges::default()
+                    },
+                )?;
+                sessions::delete_others(conn, account_id, session_id)?;
+                Ok::<_, AppError>(())
+            })
+        })
+        .await
+}
+
+/// Stores an account's language (`None`: follow the browser).
+pub async fn set_locale(
+    state: &AppState,
+    account_id: i64,
+    locale: Option<String>,
+) -> AppResult<()> {
+    state
+        .db
+        .run(move |conn| {
+            accounts::update(
+                conn,
+                account_id,
+                &AccountChanges {
+                    locale: Some(locale),
+                    ..AccountChanges::default()
+                },
+            )?;
+            Ok::<_, AppError>(())
+        })
+        .await
+}
+
+/// Whether the instance still has no local account: the first-run page is
+/// open only then.
+pub async fn needs_setup(state: &AppState) -> AppResult<bool> {
+    state
+        .db
+        .run(|conn| Ok::<_, AppError>(accounts::count_local(conn)? == 0))
+        .await
+}
+
+/// Creates the first admin, only while the instance has no local account.
+pub async fn create_first_admin(state: &AppState, input: CreateAccount) -> AppResult<Account> {
+    // Serialises concurrent first-run forms of this process; a second
+    // process would still be stopped by the username's uniqueness.
+    static SETUP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one_at_a_time = SETUP.lock().await;
+    if !needs_setup(state).await? {
+        return Err(AppError::conflict(
+            "this instance already has an admin: sign in instead",
+        ));
+    }
+    let view = account_service::create(
+        state,
+        &Caller::Operator,
+        CreateAccount {
+            is_admin: true,
+            ..input
+        },
+    )
+    .await?;
+    let username = view.username;
+    state
+        .db
+        .run(move |conn| {
+            accounts::local_by_username(conn, &username)?
+                .ok_or_else(|| AppError::not_found("account"))
+        })
+        .await
+}

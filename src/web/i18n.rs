@@ -1,0 +1,243 @@
+//! The words of the web interface, in French and English. Every string a
+//! page shows comes from `locales/{fr,en}/*.toml` (one file per area, keys
+//! `area.name`), embedded in the binary; a test keeps both languages and
+//! the templates in step.
+
+use std::{collections::HashMap, fmt::Display, sync::LazyLock};
+
+/// The languages of the interface. French is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    #[default]
+    Fr,
+    En,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::Fr, Locale::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Fr => "fr",
+            Self::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "fr" => Some(Self::Fr),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// The language a browser prefers among ours (`Accept-Language`, with
+    /// its q-values), or French.
+    pub fn negotiate(accept_language: Option<&str>) -> Self {
+        let Some(header) = accept_language else {
+            return Self::Fr;
+        };
+        let mut best: Option<(f32, Self)> = None;
+        for item in header.split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or("").trim();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let primary = tag.split('-').next().unwrap_or("");
+            if let Some(locale) = Self::parse(primary)
+                && q > 0.0
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, locale));
+            }
+        }
+        best.map_or(Self::Fr, |(_, l)| l)
+    }
+}
+
+type Catalog = HashMap<String, String>;
+
+/// The files of each language, area by area.
+const FR: &[&str] = &[
+    include_str!("../../locales/fr/common.toml"),
+    include_str!("../../locales/fr/account.toml"),
+    include_str!("../../locales/fr/announcements.toml"),
+    include_str!("../../locales/fr/directory.toml"),
+    include_str!("../../locales/fr/resources.toml"),
+    include_str!("../../locales/fr/admin.toml"),
+];
+const EN: &[&str] = &[
+    include_str!("../../locales/en/common.toml"),
+    include_str!("../../locales/en/account.toml"),
+    include_str!("../../locales/en/announcements.toml"),
+    include_str!("../../locales/en/directory.toml"),
+    include_str!("../../locales/en/resources.toml"),
+    include_str!("../../locales/en/admin.toml"),
+];
+
+fn flatten(prefix: &str, table: &toml::Table, into: &mut Catalog) {
+    for (key, value) in table {
+        let key = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(inner) => flatten(&key, inner, into),
+            toml::Value::String(text) => {
+                into.insert(key, text.clone());
+            }
+            // A catalog is only strings; `catalogs_parse` fails otherwise.
+            other => {
+                into.insert(key, other.to_string());
+            }
+        }
+    }
+}
+
+fn load(files: &[&str]) -> Catalog {
+    let mut catalog = Catalog::new();
+    for file in files {
+        // The files are part of the binary and checked by a unit test.
+        match file.parse::<toml::Table>() {
+            Ok(table) => flatten("", &table, &mut catalog),
+            Err(error) => tracing::error!(%error, "a translation file does not parse"),
+        }
+    }
+    catalog
+}
+
+static CATALOGS: LazyLock<[Catalog; 2]> = LazyLock::new(|| [load(FR), load(EN)]);
+
+/// Translations of one language, for templates: `{{ c.t("nav.timeline") }}`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tr(pub Locale);
+
+impl Tr {
+    fn catalog(self) -> &'static Catalog {
+        &CATALOGS[self.0 as usize]
+    }
+
+    /// The text of a key; a missing key shows itself (and the test that
+    /// scans the templates fails before that ships).
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        self.catalog()
+            .get(key)
+            .or_else(|| CATALOGS[Locale::Fr as usize].get(key))
+            .map_or(key, String::as_str)
+    }
+
+    /// The text of a key with `{name}` placeholders filled.
+    pub fn f(&self, key: &str, args: &[(&str, &dyn Display)]) -> String {
+        let mut text = self.t(key).to_string();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), &value.to_string());
+        }
+        text
+    }
+
+    /// A one-argument `{n}` shortcut for counts, usable from templates.
+    pub fn n(&self, key: &str, n: i64) -> String {
+        self.f(key, &[("n", &n)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogs_parse_and_hold_only_strings() {
+        for file in FR.iter().chain(EN) {
+            let table: toml::Table = file.parse().expect("translation file parses");
+            fn strings_only(t: &toml::Table) {
+                for (k, v) in t {
+                    match v {
+                        toml::Value::Table(inner) => strings_only(inner),
+                        toml::Value::String(_) => {}
+                        other => panic!("{k} is not a string: {other}"),
+                    }
+                }
+            }
+            strings_only(&table);
+        }
+    }
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let [fr, en] = &*CATALOGS;
+        let missing_en: Vec<_> = fr.keys().filter(|k| !en.contains_key(*k)).collect();
+        let missing_fr: Vec<_> = en.keys().filter(|k| !fr.contains_key(*k)).collect();
+        assert!(missing_en.is_empty(), "missing in English: {missing_en:?}");
+        assert!(missing_fr.is_empty(), "missing in French: {missing_fr:?}");
+    }
+
+    /// Every `t("…")`, `n("…"` and `f("…"` in the templates and the web
+    /// code names a key that exists.
+    #[test]
+    fn every_key_used_exists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = Vec::new();
+        for dir in ["templates", "src/web"] {
+            let mut stack = vec![root.join(dir)];
+            while let Some(path) = stack.pop() {
+                for entry in std::fs::read_dir(&path).expect("readable directory") {
+                    let path = entry.expect("entry").path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if path.extension().is_some_and(|e| e == "html" || e == "rs")
+                        && !path.ends_with("i18n.rs")
+                    {
+                        sources.push(path);
+                    }
+                }
+            }
+        }
+        let [fr, _] = &*CATALOGS;
+        let mut unknown = Vec::new();
+        let mut used = 0;
+        for path in sources {
+            let text = std::fs::read_to_string(&path).expect("readable source");
+            for call in ["t(\"", "n(\"", "f(\"", "tr_key(\""] {
+                for (at, _) in text.match_indices(call) {
+                    let rest = &text[at + call.len()..];
+                    let Some(end) = rest.find('"') else { continue };
+                    let key = &rest[..end];
+                    // Keys are `area.name`; other calls with a string
+                    // argument (`f("x")` in code) are not keys.
+                    if !key.contains('.') || key.contains(' ') {
+                        continue;
+                    }
+                    used += 1;
+                    if !fr.contains_key(key) {
+                        unknown.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(used > 50, "the scan found only {used} keys");
+        assert!(unknown.is_empty(), "unknown keys: {unknown:#?}");
+    }
+
+    #[test]
+    fn accept_language_picks_our_best_language() {
+        assert_eq!(Locale::negotiate(None), Locale::Fr);
+        assert_eq!(Locale::negotiate(Some("en-GB,en;q=0.9")), Locale::En);
+        assert_eq!(
+            Locale::negotiate(Some("de-DE,en;q=0.5,fr;q=0.8")),
+            Locale::Fr
+        );
+        assert_eq!(Locale::negotiate(Some("de, it")), Locale::Fr);
+        assert_eq!(Locale::negotiate(Some("en;q=0")), Locale::Fr);
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let tr = Tr(Locale::En);
+        assert_eq!(tr.t("no.such.key"), "no.such.key");
+        let text = tr.n("common.page_of", 3);
+        assert!(text.contains('3'), "{text}");
+    }
+}

@@ -1,0 +1,469 @@
+//! The directory in the browser: organisation and people search with
+//! filters, an organisation's page (profile, parent, children, members
+//! with the roles the visitor may see, follow button, feeds), a person's
+//! page, and following or unfollowing.
+
+use activitypub_federation::config::Data;
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Path, Query, State},
+    response::Response,
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use super::{Chrome, Visitor, WebForm, checked, encode, ok};
+use crate::{
+    AppState,
+    error::AppResult,
+    model::{OrgKind, Role},
+    services::{
+        announcements,
+        directory::{self, OrganisationEntry, OrganisationQuery, PeopleQuery, PersonEntry},
+        follows::{self, Follower},
+        modules::{self, Module},
+    },
+    web::i18n::Tr,
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/directory/people", get(search_people))
+        .route("/directory/people/{username}", get(person))
+        .route("/directory/organisations/{handle}", get(organisation))
+        .route("/follows", post(follow))
+        .route("/follows/delete", post(unfollow))
+}
+
+/// Where an organisation's page is on this instance.
+pub fn organisation_path(slug: &str, domain: &str, local: bool) -> String {
+    if local {
+        format!("/directory/organisations/{slug}")
+    } else {
+        format!("/directory/organisations/{slug}@{domain}")
+    }
+}
+
+pub fn kind_key(kind: &str) -> &'static str {
+    match kind.parse::<OrgKind>() {
+        Ok(OrgKind::Academy) => "kind.academy",
+        Ok(OrgKind::Department) => "kind.department",
+        Ok(OrgKind::Circonscription) => "kind.circonscription",
+        Ok(OrgKind::Ecole) => "kind.ecole",
+        Ok(OrgKind::College) => "kind.college",
+        Ok(OrgKind::Lycee) => "kind.lycee",
+        Ok(OrgKind::Erea) => "kind.erea",
+        Ok(OrgKind::Service) => "kind.service",
+        _ => "kind.other",
+    }
+}
+
+pub fn role_key(role: &str) -> &'static str {
+    match role.parse::<Role>() {
+        Ok(Role::Admin) => "role.admin",
+        Ok(Role::Advisor) => "role.advisor",
+        Ok(Role::Director) => "role.director",
+        Ok(Role::Teacher) => "role.teacher",
+        Ok(Role::Inspector) => "role.inspector",
+        _ => "role.staff",
+    }
+}
+
+/// An organisation as a result line.
+pub struct OrgLine {
+    pub path: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub place: String,
+    pub uai: Option<String>,
+    pub origin: Option<String>,
+    pub closed: bool,
+}
+
+impl OrgLine {
+    fn new(tr: Tr, e: &OrganisationEntry) -> Self {
+        let place = [e.postal_code.as_deref(), e.city.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        Self {
+            path: organisation_path(&e.slug, &e.domain, e.local),
+            name: e.name.clone(),
+            kind: tr.t(kind_key(&e.kind)),
+            place,
+            uai: e.uai.clone(),
+            origin: (!e.local).then(|| e.domain.clone()),
+            closed: e.closed,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct OrgSearchForm {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    commune: String,
+    #[serde(default)]
+    circonscription: String,
+    #[serde(default)]
+    uai: String,
+    closed: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "directory/search.html")]
+struct SearchPage {
+    c: Chrome,
+    f: OrgSearchForm,
+    kinds: Vec<(&'static str, &'static str)>,
+    results: Vec<OrgLine>,
+    next: Option<String>,
+}
+
+fn some(value: &str) -> Option<String> {
+    Some(value.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// The organisation search page (`GET /directory` from a browser).
+pub async fn search_page(state: &AppState, v: Visitor, uri: &axum::http::Uri) -> Response {
+    let result = async {
+        let Query(f) = Query::<OrgSearchForm>::try_from_uri(uri)
+            .map_err(|e| crate::error::AppError::bad_request(e.body_text()))?;
+        modules::require(state, Module::Directory).await?;
+        let tr = v.tr();
+        let page = directory::organisations(
+            state,
+            v.viewer(),
+            OrganisationQuery {
+                q: some(&f.q),
+                kind: some(&f.kind),
+                commune: some(&f.commune),
+                department: some(&f.department),
+                circonscription: some(&f.circonscription),
+                uai: some(&f.uai),
+                closed: checked(f.closed.as_deref()),
+                cursor: f.cursor.clone(),
+                ..OrganisationQuery::default()
+            },
+        )
+        .await?;
+        let next = page.next_cursor.as_ref().map(|cursor| {
+            let mut url = format!("/directory?cursor={}", encode(cursor));
+            for (name, value) in [
+                ("q", &f.q),
+                ("kind", &f.kind),
+                ("department", &f.department),
+                ("commune", &f.commune),
+                ("circonscription", &f.circonscription),
+                ("uai", &f.uai),
+            ] {
+                if !value.is_empty() {
+                    url.push_str(&format!("&{name}={}", encode(value)));
+                }
+            }
+            if checked(f.closed.as_deref()) {
+                url.push_str("&closed=on");
+            }
+            url
+        });
+        ok(&SearchPage {
+            c: v.chrome("directory"),
+            kinds: OrgKind::ALL
+                .iter()
+                .map(|k| (k.as_str(), tr.t(kind_key(k.as_str()))))
+                .collect(),
+            results: page.items.iter().map(|e| OrgLine::new(tr, e)).collect(),
+            next,
+            f,
+        })
+    }
+    .await;
+    v.finish(result)
+}
+
+#[derive(Deserialize, Default)]
+struct PeopleForm {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    organisation: String,
+    cursor: Option<String>,
+}
+
+/// A person as a result line or on their page.
+pub struct PersonLine {
+    pub e: PersonEntry,
+    pub path: String,
+    /// (organisation page, organisation name, role key)
+    pub roles: Vec<(String, String, &'static str)>,
+}
+
+impl PersonLine {
+    fn new(e: PersonEntry, domain: &str) -> Self {
+        let roles = e
+            .roles
+            .iter()
+            .flatten()
+            .map(|r| {
+                let (slug, host) = r
+                    .organisation
+                    .split_once('@')
+                    .unwrap_or((&r.organisation, domain));
+                (
+                    organisation_path(slug, host, host == domain),
+                    r.organisation_name.clone(),
+                    role_key(&r.role),
+                )
+            })
+            .collect();
+        Self {
+            path: format!("/directory/people/{}", e.username),
+            roles,
+            e,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "directory/people.html")]
+struct PeoplePage {
+    c: Chrome,
+    f: PeopleForm,
+    roles: Vec<(&'static str, &'static str)>,
+    results: Vec<PersonLine>,
+    next: Option<String>,
+}
+
+async fn search_people(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(f): Query<PeopleForm>,
+) -> Response {
+    let result = async {
+        modules::require(&state, Module::Directory).await?;
+        let tr = v.tr();
+        let page = directory::people(
+            &state,
+            v.viewer(),
+            PeopleQuery {
+                q: some(&f.q),
+                role: some(&f.role),
+                organisation: some(&f.organisation),
+                cursor: f.cursor.clone(),
+                limit: None,
+            },
+        )
+        .await?;
+        let next = page.next_cursor.as_ref().map(|cursor| {
+            format!(
+                "/directory/people?cursor={}&q={}&role={}&organisation={}",
+                encode(cursor),
+                encode(&f.q),
+                encode(&f.role),
+                encode(&f.organisation)
+            )
+        });
+        let domain = &state.settings.domain;
+        ok(&PeoplePage {
+            c: v.chrome("directory"),
+            roles: Role::ALL
+                .iter()
+                .map(|r| (r.as_str(), tr.t(role_key(r.as_str()))))
+                .collect(),
+            results: page
+                .items
+                .into_iter()
+                .map(|e| PersonLine::new(e, domain))
+                .collect(),
+            next,
+            f,
+        })
+    }
+    .await;
+    v.finish(result)
+}
+
+#[derive(Template)]
+#[template(path = "directory/person.html")]
+struct PersonPage {
+    c: Chrome,
+    p: PersonLine,
+}
+
+async fn person(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(username): Path<String>,
+) -> Response {
+    let result = async {
+        modules::require(&state, Module::Directory).await?;
+        let entry = directory::person(
+            &state,
+            v.viewer(),
+            v.account.as_ref().map(|a| a.id),
+            &username,
+        )
+        .await?;
+        ok(&PersonPage {
+            c: v.chrome("directory"),
+            p: PersonLine::new(entry, &state.settings.domain),
+        })
+    }
+    .await;
+    v.finish(result)
+}
+
+#[derive(Template)]
+#[template(path = "directory/organisation.html")]
+struct OrganisationPage {
+    c: Chrome,
+    e: OrganisationEntry,
+    kind: &'static str,
+    description: String,
+    parent_path: Option<String>,
+    children: Vec<OrgLine>,
+    more_children: bool,
+    members: Vec<PersonLine>,
+    /// `None`: the visitor cannot follow (anonymous); else whether they do.
+    following: Option<bool>,
+    may_publish: bool,
+    handle: String,
+}
+
+/// An organisation's page; `/orgs/{slug}` from a browser shows it too.
+pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Response {
+    let result = async {
+        modules::require(state, Module::Directory).await?;
+        let tr = v.tr();
+        let profile = directory::organisation(state, v.viewer(), handle).await?;
+        let e = profile.entry;
+        let members = if e.local {
+            directory::people(
+                state,
+                v.viewer(),
+                PeopleQuery {
+                    organisation: Some(e.slug.clone()),
+                    limit: Some(100),
+                    ..PeopleQuery::default()
+                },
+            )
+            .await?
+            .items
+            .into_iter()
+            .map(|p| {
+                let mut line = PersonLine::new(p, &state.settings.domain);
+                // Only the roles held here.
+                let here = organisation_path(&e.slug, &e.domain, true);
+                line.roles.retain(|(path, ..)| *path == here);
+                line
+            })
+            .collect()
+        } else {
+            Vec::new()
+        };
+        let following = match &v.account {
+            Some(account) => Some(follows::is_following(state, &account.ap_id, &e.id).await?),
+            None => None,
+        };
+        let may_publish = match &v.account {
+            Some(_) if e.local => {
+                announcements::publishable_organisations(state, &v.caller()?, Some(e.slug.clone()))
+                    .await?
+                    .iter()
+                    .any(|(slug, _)| *slug == e.slug)
+            }
+            _ => false,
+        };
+        ok(&OrganisationPage {
+            c: v.chrome("directory"),
+            kind: tr.t(kind_key(&e.kind)),
+            description: profile.description,
+            parent_path: e.parent.as_ref().map(|p| {
+                let domain = url::Url::parse(&p.id)
+                    .ok()
+                    .and_then(|u| {
+                        u.host_str().map(|h| match u.port() {
+                            Some(port) => format!("{h}:{port}"),
+                            None => h.to_string(),
+                        })
+                    })
+                    .unwrap_or_default();
+                organisation_path(&p.slug, &domain, domain == state.settings.domain)
+            }),
+            children: profile
+                .children
+                .iter()
+                .map(|c| OrgLine::new(tr, c))
+                .collect(),
+            more_children: profile.more_children,
+            members,
+            following,
+            may_publish,
+            handle: format!("{}@{}", e.slug, e.domain),
+            e,
+        })
+    }
+    .await;
+    v.finish(result)
+}
+
+async fn organisation(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(handle): Path<String>,
+) -> Response {
+    organisation_page(&state, v, &handle).await
+}
+
+#[derive(Deserialize)]
+struct FollowForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    target: String,
+    next: Option<String>,
+}
+
+async fn follow(data: Data<AppState>, v: Visitor, WebForm(form): WebForm<FollowForm>) -> Response {
+    let result: AppResult<Response> = async {
+        let form = form?;
+        v.check_csrf(&form.csrf)?;
+        let view = follows::follow(&data, &v.caller()?, Follower::Me, &form.target).await?;
+        let flash = if view.pending {
+            "directory.follow_pending"
+        } else {
+            "directory.followed"
+        };
+        Ok(v.redirect_with(super::safe_next(form.next.as_deref()), flash))
+    }
+    .await;
+    v.finish(result)
+}
+
+async fn unfollow(
+    data: Data<AppState>,
+    v: Visitor,
+    WebForm(form): WebForm<FollowForm>,
+) -> Response {
+    let result: AppResult<Response> = async {
+        let form = form?;
+        v.check_csrf(&form.csrf)?;
+        follows::unfollow(&data, &v.caller()?, Follower::Me, &form.target).await?;
+        Ok(v.redirect_with(
+            super::safe_next(form.next.as_deref()),
+            "directory.unfollowed",
+        ))
+    }
+    .await;
+    v.finish(result)
+}
