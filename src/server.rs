@@ -51,6 +51,7 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     let workers = crate::federation::delivery::spawn(federation.clone(), stopping.clone());
     crate::federation::directory::spawn_periodic(federation.clone(), stopping.clone());
     crate::federation::mirror::spawn_periodic(state.clone(), stopping.clone());
+    let flusher = crate::services::statistics::spawn_flush(state.clone(), stopping.clone());
     let stop = stopping.clone();
     let served = run_router(web::router(state, federation), listener, async move {
         shutdown_signal().await;
@@ -61,6 +62,7 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     // The outbox is durable: what is not delivered now is delivered after
     // the restart.
     let _ = workers.await;
+    let _ = flusher.await;
     served?;
     tracing::info!("préau stopped");
     Ok(())

@@ -8,6 +8,7 @@ use crate::{
     files::FileStore,
     services::{
         modules::ModuleCache,
+        statistics::Tally,
         throttle::{DomainRateLimit, LoginThrottle},
     },
 };
@@ -23,6 +24,8 @@ pub struct AppState {
     pub files: FileStore,
     /// Which modules are switched on, cached for a few seconds.
     pub modules: Arc<ModuleCache>,
+    /// Federation traffic not yet added to the weekly counters.
+    pub tally: Arc<Tally>,
 }
 
 impl AppState {
@@ -65,6 +68,7 @@ impl AppState {
             db,
             login_throttle: Arc::default(),
             modules: Arc::default(),
+            tally: Arc::default(),
         })
     }
 }

@@ -71,6 +71,73 @@ pub fn counters(conn: &mut DbConn, weeks: &[String]) -> QueryResult<Vec<(String,
         .load(conn)
 }
 
+/// Local announcements published in `[from, to)`, and for those that ask
+/// for an acknowledgement: how many local readers they were addressed to
+/// and how many of those read them.
+pub fn announcement_figures(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<(i64, i64, i64)> {
+    use super::schema::{acknowledgements, announcements, home_feed};
+    let in_week = announcements::local
+        .eq(true)
+        .and(announcements::published_at.ge(from))
+        .and(announcements::published_at.lt(to));
+    let published = announcements::table
+        .filter(in_week)
+        .count()
+        .get_result(conn)?;
+    let asking = announcements::table
+        .filter(in_week.and(announcements::ack_requested.eq(true)))
+        .select(announcements::id);
+    let addressed = home_feed::table
+        .filter(home_feed::announcement_id.eq_any(asking))
+        .count()
+        .get_result(conn)?;
+    let asking = announcements::table
+        .filter(in_week.and(announcements::ack_requested.eq(true)))
+        .select(announcements::id);
+    let read = acknowledgements::table
+        .filter(acknowledgements::announcement_id.eq_any(asking))
+        .filter(acknowledgements::account_id.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok((published, addressed, read))
+}
+
+/// Resources shared here and received, and downloads of local ones.
+pub fn resource_figures(conn: &mut DbConn) -> QueryResult<(i64, i64, i64)> {
+    use super::schema::resources;
+    use diesel::{dsl::sql, sql_types::BigInt};
+    let local = resources::table
+        .filter(resources::local.eq(true))
+        .count()
+        .get_result(conn)?;
+    let remote = resources::table
+        .filter(resources::local.eq(false))
+        .count()
+        .get_result(conn)?;
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast it back.
+    let downloads = resources::table
+        .filter(resources::local.eq(true))
+        .select(sql::<BigInt>("CAST(COALESCE(SUM(downloads), 0) AS BIGINT)"))
+        .get_result(conn)?;
+    Ok((local, remote, downloads))
+}
+
+/// The most downloaded local resources, as (public id, title, downloads).
+pub fn top_resources(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<(String, String, i64)>> {
+    use super::schema::resources;
+    resources::table
+        .filter(resources::local.eq(true))
+        .filter(resources::downloads.gt(0))
+        .order((resources::downloads.desc(), resources::id.asc()))
+        .limit(limit)
+        .select((resources::public_id, resources::title, resources::downloads))
+        .load(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

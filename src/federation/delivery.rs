@@ -30,6 +30,7 @@ use crate::{
     config::DeliverySettings,
     db::{self, outbox},
     error::AppError,
+    services::statistics::Tally,
 };
 
 /// Rows read from a lane at a time.
@@ -213,6 +214,7 @@ async fn run_lane(data: &Data<AppState>, holder: &str, domain: &str) {
             let keep_going = match result {
                 Ok(()) => {
                     metrics::DELIVERIES_OK.inc();
+                    Tally::add(&data.tally.delivered);
                     tracing::info!("delivered");
                     record(data, move |conn| {
                         outbox::delivered(conn, row.id, &row.domain, db::now())
@@ -221,6 +223,7 @@ async fn run_lane(data: &Data<AppState>, holder: &str, domain: &str) {
                 }
                 Err(error) => {
                     metrics::DELIVERIES_FAILED.inc();
+                    Tally::add(&data.tally.failures);
                     tracing::warn!(%error, "delivery failed: the lane waits");
                     let settings = data.settings.delivery.clone();
                     let error = error.to_string();

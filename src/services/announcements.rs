@@ -598,30 +598,8 @@ pub async fn publishable_organisations(
     caller: &Caller,
     also: Option<String>,
 ) -> AppResult<Vec<(String, String)>> {
-    let caller = caller.clone();
-    let account = account_of(&caller)?.clone();
-    state
-        .db
-        .run(move |conn| {
-            let mut slugs: Vec<String> = memberships::of_account(conn, account.id)?
-                .into_iter()
-                .map(|(slug, _)| slug)
-                .collect();
-            slugs.extend(also);
-            slugs.sort();
-            slugs.dedup();
-            let mut found = Vec::new();
-            for slug in slugs {
-                if let Some(org) = organisations::local_by_slug(conn, &slug)?
-                    && may_publish(conn, &caller, &org)?
-                {
-                    found.push((org.slug, org.name));
-                }
-            }
-            found.sort_by(|a, b| a.1.cmp(&b.1));
-            Ok(found)
-        })
-        .await
+    account_of(caller)?;
+    super::organisations::choices(state, caller, also, may_publish).await
 }
 
 /// What a reader may do with an announcement beyond reading it: change it

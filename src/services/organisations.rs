@@ -635,3 +635,51 @@ pub async fn members(
         })
         .await
 }
+
+/// Up to this many organisations, an instance admin is offered them all.
+const ADMIN_CHOICES: i64 = 200;
+
+/// The local organisations of a caller's memberships, plus `also` (a slug
+/// a page asks for), kept when `allowed` says the caller may act there;
+/// as (slug, name), by name. The publish and share forms offer these.
+pub async fn choices(
+    state: &AppState,
+    caller: &Caller,
+    also: Option<String>,
+    allowed: fn(&mut DbConn, &Caller, &Organisation) -> AppResult<bool>,
+) -> AppResult<Vec<(String, String)>> {
+    let caller = caller.clone();
+    let Some(account_id) = caller.account_id() else {
+        return Ok(Vec::new());
+    };
+    state
+        .db
+        .run(move |conn| {
+            let mut slugs: Vec<String> = memberships::of_account(conn, account_id)?
+                .into_iter()
+                .map(|(slug, _)| slug)
+                .collect();
+            slugs.extend(also);
+            // An instance admin of a small instance picks among all its
+            // organisations; on a large one, the page names one.
+            if caller.is_instance_admin() {
+                let all = rows::list(conn, &Viewer::Admin.visible(), 0, ADMIN_CHOICES + 1)?;
+                if all.len() as i64 <= ADMIN_CHOICES {
+                    slugs.extend(all.into_iter().map(|o| o.slug));
+                }
+            }
+            slugs.sort();
+            slugs.dedup();
+            let mut found = Vec::new();
+            for slug in slugs {
+                if let Some(org) = rows::local_by_slug(conn, &slug)?
+                    && allowed(conn, &caller, &org)?
+                {
+                    found.push((org.slug, org.name));
+                }
+            }
+            found.sort_by(|a, b| a.1.cmp(&b.1));
+            Ok(found)
+        })
+        .await
+}

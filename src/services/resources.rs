@@ -654,3 +654,26 @@ pub async fn discard_unrecorded(state: &AppState, uploaded: &[UploadedFile]) {
         }
     }
 }
+
+/// The local organisations an account may share resources for.
+pub async fn shareable_organisations(
+    state: &AppState,
+    caller: &Caller,
+    also: Option<String>,
+) -> AppResult<Vec<(String, String)>> {
+    account_of(caller)?;
+    super::organisations::choices(state, caller, also, may_share).await
+}
+
+/// Whether a caller may add versions to a resource and delete it.
+pub async fn may_edit(state: &AppState, caller: &Caller, key: &str) -> AppResult<bool> {
+    let (caller, key) = (caller.clone(), key.to_string());
+    state
+        .db
+        .run(move |conn| {
+            let row =
+                rows::by_public_id(conn, &key)?.ok_or_else(|| AppError::not_found("resource"))?;
+            Ok(may_change(conn, &caller, &row).is_ok())
+        })
+        .await
+}

@@ -34,7 +34,15 @@ async fn resource(
     State(state): State<AppState>,
     Path(key): Path<String>,
     headers: HeaderMap,
+    visitor: super::ui::Visitor,
 ) -> Result<Response, AppError> {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !accept.contains("json") {
+        return Ok(super::ui::resources::page(&state, visitor, &key).await);
+    }
     let ap_id = state.settings.url(&format!("/resources/{key}"));
     let settings = state.settings.clone();
     let found = state
@@ -59,7 +67,6 @@ async fn resource(
         .is_some_and(|a| a.contains("activity+json") || a.contains("ld+json"));
     match found {
         Ok(Some(doc)) if wants_json => Ok(activity_json(doc)),
-        // The web interface will render it; until then the JSON API has it.
         Ok(Some(doc)) => Ok(axum::Json(doc).into_response()),
         Ok(None) => Err(AppError::not_found("resource")),
         Err(ap_id) => Ok(tombstone(ap_id)),

@@ -17,3 +17,4 @@ mod migrations;
 mod resources;
 mod search;
 mod server;
+mod web;

@@ -4,10 +4,12 @@
 //! as the API, and render.
 
 mod account;
+mod admin;
 pub mod announcements;
 mod chrome;
 pub mod directory;
 mod publish;
+pub mod resources;
 mod upload;
 mod visitor;
 
@@ -34,9 +36,11 @@ pub fn routes(settings: &crate::config::Settings) -> Router<AppState> {
     Router::new()
         .route("/static/preau.css", get(stylesheet))
         .merge(account::routes())
+        .merge(admin::routes())
         .merge(announcements::routes())
         .merge(publish::routes(settings.limits.max_upload_bytes))
         .merge(directory::routes())
+        .merge(resources::routes(settings.limits.max_upload_bytes))
 }
 
 /// What a page may load: itself, its stylesheet and same-origin images;

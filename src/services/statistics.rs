@@ -1,0 +1,207 @@
+//! Usage statistics for admins, from the instance's own data and nothing
+//! else (no tracker): active accounts per week, announcements and their
+//! read rate, resources and downloads, federation traffic.
+//!
+//! Federation traffic is tallied in memory by each process and added to
+//! the weekly counters every minute (and at shutdown), so that a busy inbox
+//! does not write a counter row per activity.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{Datelike, NaiveDate, TimeDelta};
+
+use super::Caller;
+use crate::{
+    AppState,
+    db::{self, accounts, outbox, usage},
+    error::{AppError, AppResult},
+};
+
+/// How many weeks the page shows.
+pub const WEEKS: usize = 8;
+
+/// Federation traffic not yet written to the weekly counters.
+#[derive(Default)]
+pub struct Tally {
+    pub received: AtomicU64,
+    pub delivered: AtomicU64,
+    pub failures: AtomicU64,
+}
+
+impl Tally {
+    pub fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Writes the tally to the weekly counters.
+pub async fn flush(state: &AppState) -> AppResult<()> {
+    let taken = [
+        (
+            usage::RECEIVED,
+            state.tally.received.swap(0, Ordering::Relaxed),
+        ),
+        (
+            usage::DELIVERED,
+            state.tally.delivered.swap(0, Ordering::Relaxed),
+        ),
+        (
+            usage::DELIVERY_FAILURES,
+            state.tally.failures.swap(0, Ordering::Relaxed),
+        ),
+    ];
+    if taken.iter().all(|(_, n)| *n == 0) {
+        return Ok(());
+    }
+    let written = state
+        .db
+        .run(move |conn| {
+            for (name, n) in taken {
+                if n > 0 {
+                    usage::count(conn, name, i64::try_from(n).unwrap_or(i64::MAX))?;
+                }
+            }
+            Ok::<_, AppError>(())
+        })
+        .await;
+    if written.is_err() {
+        // Put the figures back for the next try.
+        state
+            .tally
+            .received
+            .fetch_add(taken[0].1, Ordering::Relaxed);
+        state
+            .tally
+            .delivered
+            .fetch_add(taken[1].1, Ordering::Relaxed);
+        state
+            .tally
+            .failures
+            .fetch_add(taken[2].1, Ordering::Relaxed);
+    }
+    written
+}
+
+/// Flushes the tally every minute until shutdown, then once more.
+pub fn spawn_flush(
+    state: AppState,
+    shutdown: tokio_util::sync::CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let stopping = tokio::select! {
+                () = shutdown.cancelled() => true,
+                () = tokio::time::sleep(std::time::Duration::from_secs(60)) => false,
+            };
+            if let Err(error) = flush(&state).await {
+                tracing::warn!(%error, "usage counters not written");
+            }
+            if stopping {
+                break;
+            }
+        }
+    })
+}
+
+/// One week's figures.
+#[derive(Debug)]
+pub struct Week {
+    /// `2026-W48`.
+    pub name: String,
+    pub starts: NaiveDate,
+    pub active_accounts: i64,
+    pub announcements: i64,
+    /// Local readers addressed by announcements asking for an
+    /// acknowledgement, and how many of them acknowledged.
+    pub addressed: i64,
+    pub read: i64,
+    pub received: i64,
+    pub delivered: i64,
+    pub delivery_failures: i64,
+}
+
+impl Week {
+    /// The read rate in whole percent, when something was addressed.
+    pub fn read_rate(&self) -> Option<i64> {
+        (self.addressed > 0).then(|| self.read * 100 / self.addressed)
+    }
+}
+
+#[derive(Debug)]
+pub struct Statistics {
+    /// Newest first.
+    pub weeks: Vec<Week>,
+    pub accounts: i64,
+    pub resources_local: i64,
+    pub resources_remote: i64,
+    pub downloads: i64,
+    /// (key, title, downloads)
+    pub top_resources: Vec<(String, String, i64)>,
+    /// Activities waiting in the outbox, and domains given up on.
+    pub queued: i64,
+    pub dead_domains: i64,
+}
+
+/// The statistics page's figures (instance admins only).
+pub async fn report(state: &AppState, caller: &Caller) -> AppResult<Statistics> {
+    if !caller.is_instance_admin() {
+        return Err(AppError::forbidden(
+            "only instance admins see the statistics",
+        ));
+    }
+    flush(state).await?;
+    state
+        .db
+        .run(|conn| {
+            let today = db::now().date();
+            let monday = today - TimeDelta::days(i64::from(today.weekday().num_days_from_monday()));
+            let starts: Vec<NaiveDate> = (0..WEEKS)
+                .map(|i| monday - TimeDelta::weeks(i as i64))
+                .collect();
+            let names: Vec<String> = starts
+                .iter()
+                .map(|d| usage::week_of(d.and_hms_opt(12, 0, 0).unwrap_or_default()))
+                .collect();
+            let active = usage::active_accounts(conn, &names)?;
+            let counters = usage::counters(conn, &names)?;
+            let counter = |week: &str, name: &str| {
+                counters
+                    .iter()
+                    .find(|(w, n, _)| w == week && n == name)
+                    .map_or(0, |(.., v)| *v)
+            };
+            let mut weeks = Vec::with_capacity(WEEKS);
+            for (start, name) in starts.iter().zip(&names) {
+                let from = start.and_hms_opt(0, 0, 0).unwrap_or_default();
+                let (announcements, addressed, read) =
+                    usage::announcement_figures(conn, from, from + TimeDelta::weeks(1))?;
+                weeks.push(Week {
+                    starts: *start,
+                    active_accounts: active
+                        .iter()
+                        .find(|(w, _)| w == name)
+                        .map_or(0, |(_, n)| *n),
+                    announcements,
+                    addressed,
+                    read,
+                    received: counter(name, usage::RECEIVED),
+                    delivered: counter(name, usage::DELIVERED),
+                    delivery_failures: counter(name, usage::DELIVERY_FAILURES),
+                    name: name.clone(),
+                });
+            }
+            let (resources_local, resources_remote, downloads) = usage::resource_figures(conn)?;
+            let lanes = outbox::status(conn)?;
+            Ok::<_, AppError>(Statistics {
+                weeks,
+                accounts: accounts::count_local(conn)?,
+                resources_local,
+                resources_remote,
+                downloads,
+                top_resources: usage::top_resources(conn, 10)?,
+                queued: lanes.iter().map(|l| l.pending).sum(),
+                dead_domains: lanes.iter().filter(|l| l.lane.dead).count() as i64,
+            })
+        })
+        .await
+}

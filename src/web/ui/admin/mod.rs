@@ -1,0 +1,562 @@
+//! The admin pages (instance admins only): accounts, organisations and
+//! members here; federation, modules and statistics in the submodules.
+
+mod federation;
+mod instance;
+
+use askama::Template;
+use axum::{
+    Router,
+    extract::{Query, State},
+    http::StatusCode,
+    response::Response,
+    routing::{get, post},
+};
+use serde::Deserialize;
+
+use super::{
+    Chrome, Visitor, WebForm, checked, directory::kind_key, directory::role_key, encode, ok, render,
+};
+use crate::{
+    AppState,
+    error::{AppError, AppResult, ErrorKind},
+    model::{OrgKind, Role, Viewer},
+    services::{
+        Caller,
+        accounts::{self, AccountView, CreateAccount, UpdateAccount},
+        organisations::{self, AddMember, CreateOrganisation, MemberView, OrganisationView},
+        pagination::PageRequest,
+    },
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(dashboard))
+        .route("/admin/accounts", get(accounts_page).post(create_account))
+        .route("/admin/accounts/disabled", post(set_disabled))
+        .route(
+            "/admin/organisations",
+            get(organisations_page).post(create_organisation),
+        )
+        .route("/admin/members", get(members_page).post(add_member))
+        .route("/admin/members/delete", post(remove_member))
+        .merge(federation::routes())
+        .merge(instance::routes())
+}
+
+/// The caller, when it is an instance admin; 403 otherwise (401 without a
+/// session, which sends to sign-in).
+fn admin(v: &Visitor) -> AppResult<Caller> {
+    let caller = v.caller()?;
+    if caller.is_instance_admin() {
+        Ok(caller)
+    } else {
+        Err(AppError::forbidden(
+            v.tr().t("admin.admins_only").to_string(),
+        ))
+    }
+}
+
+/// A refusal the admin can correct, shown in the page; anything else is
+/// an error page.
+fn correctable(e: AppError) -> AppResult<String> {
+    if matches!(
+        e.kind,
+        ErrorKind::Invalid | ErrorKind::BadRequest | ErrorKind::Conflict | ErrorKind::NotFound
+    ) {
+        Ok(e.message.into_owned())
+    } else {
+        Err(e)
+    }
+}
+
+fn status_of(error: &Option<String>) -> StatusCode {
+    if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+struct Dashboard {
+    c: Chrome,
+}
+
+async fn dashboard(v: Visitor) -> Response {
+    let result = admin(&v).and_then(|_| {
+        ok(&Dashboard {
+            c: v.chrome("admin"),
+        })
+    });
+    v.finish(result)
+}
+
+#[derive(Deserialize, Default)]
+struct CursorQuery {
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct AccountForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    is_admin: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/accounts.html")]
+struct AccountsPage {
+    c: Chrome,
+    accounts: Vec<AccountView>,
+    next: Option<String>,
+    f: AccountForm,
+    error: Option<String>,
+}
+
+async fn accounts_view(
+    state: &AppState,
+    v: &Visitor,
+    caller: &Caller,
+    cursor: Option<String>,
+    f: AccountForm,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let page = accounts::list(
+        state,
+        caller,
+        &PageRequest {
+            cursor,
+            limit: Some(50),
+        },
+    )
+    .await?;
+    render(
+        status_of(&error),
+        &AccountsPage {
+            c: v.chrome("admin"),
+            accounts: page.items,
+            next: page
+                .next_cursor
+                .map(|c| format!("/admin/accounts?cursor={}", encode(&c))),
+            f,
+            error,
+        },
+    )
+}
+
+async fn accounts_page(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<CursorQuery>,
+) -> Response {
+    let result = async {
+        let caller = admin(&v)?;
+        accounts_view(&state, &v, &caller, q.cursor, AccountForm::default(), None).await
+    }
+    .await;
+    v.finish(result)
+}
+
+async fn create_account(
+    State(state): State<AppState>,
+    v: Visitor,
+    WebForm(form): WebForm<AccountForm>,
+) -> Response {
+    let result = async {
+        let caller = admin(&v)?;
+        let mut f = form?;
+        v.check_csrf(&f.csrf)?;
+        let created = accounts::create(
+            &state,
+            &caller,
+            CreateAccount {
+                username: f.username.clone(),
+                password: Some(f.password.clone()).filter(|p| !p.is_empty()),
+                display_name: Some(f.display_name.clone()),
+                email: Some(f.email.clone()),
+                is_admin: checked(f.is_admin.as_deref()),
+            },
+        )
+        .await;
+        match created {
+            Ok(_) => Ok(v.redirect_with("/admin/accounts", "admin.account_created")),
+            Err(e) => {
+                let error = correctable(e)?;
+                f.password.clear();
+                accounts_view(&state, &v, &caller, None, f, Some(error)).await
+            }
+        }
+    }
+    .await;
+    v.finish(result)
+}
+
+#[derive(Deserialize)]
+struct DisableForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    disabled: String,
+}
+
+async fn set_disabled(
+    State(state): State<AppState>,
+    v: Visitor,
+    WebForm(form): WebForm<DisableForm>,
+) -> Response {
+    let result = async {
+        let caller = admin(&v)?;
+        let f = form?;
+        v.check_csrf(&f.csrf)?;
+        accounts::update(
+            &state,
+            &caller,
+            &f.username,
+            UpdateAccount {
+                disabled: Some(f.disabled == "true"),
+                ..UpdateAccount::default()
+            },
+        )
+        .await?;
+        Ok(v.redirect_with("/admin/accounts", "admin.account_changed"))
+    }
+    .await;
+    v.finish(result)
+}
+
+#[derive(Deserialize, Default)]
+struct OrganisationForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    uai: String,
+    #[serde(default)]
+    parent: String,
+    #[serde(default)]
+    visibility: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/organisations.html")]
+struct OrganisationsPage {
+    c: Chrome,
+    organisations: Vec<OrganisationView>,
+    kinds: Vec<(&'static str, &'static str)>,
+    visibilities: Vec<(&'static str, &'static str)>,
+    next: Option<String>,
+    f: OrganisationForm,
+    error: Option<String>,
+}
+
+async fn organisations_view(
+    state: &AppState,
+    v: &Visitor,
+    cursor: Option<String>,
+    f: OrganisationForm,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let tr = v.tr();
+    let page = organisations::list(
+        state,
+        Viewer::Admin,
+        &PageRequest {
+            cursor,
+            limit: Some(50),
+        },
+    )
+    .await?;
+    render(
+        status_of(&error),
+        &OrganisationsPage {
+            c: v.chrome("admin"),
+            organisations: page.items,
+            kinds: OrgKind::ALL
+                .iter()
+                .map(|k| (k.as_str(), tr.t(kind_key(k.as_str()))))
+                .collect(),
+            visibilities: ["public", "federation", "instance", "private"]
+                .into_iter()
+                .map(|vis| {
+                    (
+                        vis,
+                        tr.t(match vis {
+                            "public" => "admin.visibility_public",
+                            "federation" => "admin.visibility_federation",
+                            "instance" => "admin.visibility_instance",
+                            _ => "admin.visibility_private",
+                        }),
+                    )
+                })
+                .collect(),
+            next: page
+                .next_cursor
+                .map(|c| format!("/admin/organisations?cursor={}", encode(&c))),
+            f,
+            error,
+        },
+    )
+}
+
+async fn organisations_page(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<CursorQuery>,
+) -> Response {
+    let result = async {
+        admin(&v)?;
+        let f = OrganisationForm {
+            kind: "ecole".into(),
+            visibility: "public".into(),
+            ..OrganisationForm::default()
+        };
+        organisations_view(&state, &v, q.cursor, f, None).await
+    }
+    .await;
+    v.finish(result)
+}
+
+fn blank_none(value: &str) -> Option<String> {
+    Some(value.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+async fn create_organisation(
+    State(state): State<AppState>,
+    v: Visitor,
+    WebForm(form): WebForm<OrganisationForm>,
+) -> Response {
+    let result = async {
+        let caller = admin(&v)?;
+        let f = form?;
+        v.check_csrf(&f.csrf)?;
+        let created = organisations::create(
+            &state,
+            &caller,
+            CreateOrganisation {
+                slug: f.slug.clone(),
+                name: f.name.clone(),
+                kind: f.kind.clone(),
+                uai: blank_none(&f.uai),
+                parent: blank_none(&f.parent),
+                visibility: blank_none(&f.visibility),
+                ..CreateOrganisation::default()
+            },
+        )
+        .await;
+        match created {
+            Ok(_) => Ok(v.redirect_with("/admin/organisations", "admin.organisation_created")),
+            Err(e) => {
+                let error = correctable(e)?;
+                organisations_view(&state, &v, None, f, Some(error)).await
+            }
+        }
+    }
+    .await;
+    v.finish(result)
+}
+
+#[derive(Deserialize, Default)]
+struct MembersQuery {
+    #[serde(default)]
+    organisation: String,
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct MemberForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    role: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/members.html")]
+struct MembersPage {
+    c: Chrome,
+    organisation: String,
+    members: Vec<(MemberView, &'static str)>,
+    roles: Vec<(&'static str, &'static str)>,
+    next: Option<String>,
+    f: MemberForm,
+    error: Option<String>,
+}
+
+async fn members_view(
+    state: &AppState,
+    v: &Visitor,
+    organisation: String,
+    cursor: Option<String>,
+    f: MemberForm,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let tr = v.tr();
+    let (members, next) = if organisation.is_empty() {
+        (Vec::new(), None)
+    } else {
+        match organisations::members(
+            state,
+            &organisation,
+            &PageRequest {
+                cursor,
+                limit: Some(100),
+            },
+        )
+        .await
+        {
+            Ok(page) => (
+                page.items
+                    .into_iter()
+                    .map(|m| {
+                        let label = tr.t(role_key(&m.role));
+                        (m, label)
+                    })
+                    .collect(),
+                page.next_cursor.map(|c| {
+                    format!(
+                        "/admin/members?organisation={}&cursor={}",
+                        encode(&organisation),
+                        encode(&c)
+                    )
+                }),
+            ),
+            Err(e) if e.kind == ErrorKind::NotFound => {
+                return render(
+                    StatusCode::NOT_FOUND,
+                    &MembersPage {
+                        c: v.chrome("admin"),
+                        organisation,
+                        members: Vec::new(),
+                        roles: roles(v),
+                        next: None,
+                        f,
+                        error: Some(e.message.into_owned()),
+                    },
+                );
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    render(
+        status_of(&error),
+        &MembersPage {
+            c: v.chrome("admin"),
+            organisation,
+            members,
+            roles: roles(v),
+            next,
+            f,
+            error,
+        },
+    )
+}
+
+fn roles(v: &Visitor) -> Vec<(&'static str, &'static str)> {
+    let tr = v.tr();
+    Role::ALL
+        .iter()
+        .map(|r| (r.as_str(), tr.t(role_key(r.as_str()))))
+        .collect()
+}
+
+async fn members_page(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<MembersQuery>,
+) -> Response {
+    let result = async {
+        admin(&v)?;
+        let f = MemberForm {
+            organisation: q.organisation.clone(),
+            role: "teacher".into(),
+            ..MemberForm::default()
+        };
+        members_view(
+            &state,
+            &v,
+            q.organisation.trim().to_string(),
+            q.cursor,
+            f,
+            None,
+        )
+        .await
+    }
+    .await;
+    v.finish(result)
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    v: Visitor,
+    WebForm(form): WebForm<MemberForm>,
+) -> Response {
+    let result = async {
+        let caller = admin(&v)?;
+        let f = form?;
+        v.check_csrf(&f.csrf)?;
+        let organisation = f.organisation.trim().to_string();
+        let added = organisations::add_member(
+            &state,
+            &caller,
+            &organisation,
+            AddMember {
+                username: f.username.trim().to_string(),
+                role: f.role.clone(),
+            },
+        )
+        .await;
+        match added {
+            Ok(_) => Ok(v.redirect_with(
+                &format!("/admin/members?organisation={}", encode(&organisation)),
+                "admin.member_added",
+            )),
+            Err(e) => {
+                let error = correctable(e)?;
+                members_view(&state, &v, organisation, None, f, Some(error)).await
+            }
+        }
+    }
+    .await;
+    v.finish(result)
+}
+
+async fn remove_member(
+    State(state): State<AppState>,
+    v: Visitor,
+    WebForm(form): WebForm<MemberForm>,
+) -> Response {
+    let result = async {
+        let caller = admin(&v)?;
+        let f = form?;
+        v.check_csrf(&f.csrf)?;
+        organisations::remove_member(&state, &caller, &f.organisation, &f.username, &f.role)
+            .await?;
+        Ok(v.redirect_with(
+            &format!("/admin/members?organisation={}", encode(&f.organisation)),
+            "admin.member_removed",
+        ))
+    }
+    .await;
+    v.finish(result)
+}
