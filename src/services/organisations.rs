@@ -660,12 +660,16 @@ pub async fn choices(
                 .map(|(slug, _)| slug)
                 .collect();
             slugs.extend(also);
-            // An instance admin of a small instance picks among all its
-            // organisations; on a large one, the page names one.
+            // An instance admin may act for every organisation: on a small
+            // instance they pick among all of them; on a large one, among
+            // their own and the one the page names.
             if caller.is_instance_admin() {
                 let all = rows::list(conn, &Viewer::Admin.visible(), 0, ADMIN_CHOICES + 1)?;
                 if all.len() as i64 <= ADMIN_CHOICES {
-                    slugs.extend(all.into_iter().map(|o| o.slug));
+                    let mut found: Vec<(String, String)> =
+                        all.into_iter().map(|o| (o.slug, o.name)).collect();
+                    found.sort_by(|a, b| a.1.cmp(&b.1));
+                    return Ok(found);
                 }
             }
             slugs.sort();

@@ -1,6 +1,7 @@
 //! The admin pages (instance admins only): accounts, organisations and
 //! members here; federation, modules and statistics in the submodules.
 
+mod accounts;
 mod federation;
 mod instance;
 
@@ -15,7 +16,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    Chrome, Visitor, WebForm, checked, directory::kind_key, directory::role_key, encode, ok, render,
+    Chrome, Visitor, WebForm, directory::kind_key, directory::role_key, encode, ok, render,
 };
 use crate::{
     AppState,
@@ -23,7 +24,6 @@ use crate::{
     model::{OrgKind, Role, Viewer},
     services::{
         Caller,
-        accounts::{self, AccountView, CreateAccount, UpdateAccount},
         organisations::{self, AddMember, CreateOrganisation, MemberView, OrganisationView},
         pagination::PageRequest,
     },
@@ -32,21 +32,20 @@ use crate::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(dashboard))
-        .route("/admin/accounts", get(accounts_page).post(create_account))
-        .route("/admin/accounts/disabled", post(set_disabled))
         .route(
             "/admin/organisations",
             get(organisations_page).post(create_organisation),
         )
         .route("/admin/members", get(members_page).post(add_member))
         .route("/admin/members/delete", post(remove_member))
+        .merge(accounts::routes())
         .merge(federation::routes())
         .merge(instance::routes())
 }
 
 /// The caller, when it is an instance admin; 403 otherwise (401 without a
 /// session, which sends to sign-in).
-fn admin(v: &Visitor) -> AppResult<Caller> {
+pub(super) fn admin(v: &Visitor) -> AppResult<Caller> {
     let caller = v.caller()?;
     if caller.is_instance_admin() {
         Ok(caller)
@@ -59,7 +58,7 @@ fn admin(v: &Visitor) -> AppResult<Caller> {
 
 /// A refusal the admin can correct, shown in the page; anything else is
 /// an error page.
-fn correctable(e: AppError) -> AppResult<String> {
+pub(super) fn correctable(e: AppError) -> AppResult<String> {
     if matches!(
         e.kind,
         ErrorKind::Invalid | ErrorKind::BadRequest | ErrorKind::Conflict | ErrorKind::NotFound
@@ -70,7 +69,7 @@ fn correctable(e: AppError) -> AppResult<String> {
     }
 }
 
-fn status_of(error: &Option<String>) -> StatusCode {
+pub(super) fn status_of(error: &Option<String>) -> StatusCode {
     if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -94,146 +93,8 @@ async fn dashboard(v: Visitor) -> Response {
 }
 
 #[derive(Deserialize, Default)]
-struct CursorQuery {
-    cursor: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct AccountForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    display_name: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-    is_admin: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "admin/accounts.html")]
-struct AccountsPage {
-    c: Chrome,
-    accounts: Vec<AccountView>,
-    next: Option<String>,
-    f: AccountForm,
-    error: Option<String>,
-}
-
-async fn accounts_view(
-    state: &AppState,
-    v: &Visitor,
-    caller: &Caller,
-    cursor: Option<String>,
-    f: AccountForm,
-    error: Option<String>,
-) -> AppResult<Response> {
-    let page = accounts::list(
-        state,
-        caller,
-        &PageRequest {
-            cursor,
-            limit: Some(50),
-        },
-    )
-    .await?;
-    render(
-        status_of(&error),
-        &AccountsPage {
-            c: v.chrome("admin"),
-            accounts: page.items,
-            next: page
-                .next_cursor
-                .map(|c| format!("/admin/accounts?cursor={}", encode(&c))),
-            f,
-            error,
-        },
-    )
-}
-
-async fn accounts_page(
-    State(state): State<AppState>,
-    v: Visitor,
-    Query(q): Query<CursorQuery>,
-) -> Response {
-    let result = async {
-        let caller = admin(&v)?;
-        accounts_view(&state, &v, &caller, q.cursor, AccountForm::default(), None).await
-    }
-    .await;
-    v.finish(result)
-}
-
-async fn create_account(
-    State(state): State<AppState>,
-    v: Visitor,
-    WebForm(form): WebForm<AccountForm>,
-) -> Response {
-    let result = async {
-        let caller = admin(&v)?;
-        let mut f = form?;
-        v.check_csrf(&f.csrf)?;
-        let created = accounts::create(
-            &state,
-            &caller,
-            CreateAccount {
-                username: f.username.clone(),
-                password: Some(f.password.clone()).filter(|p| !p.is_empty()),
-                display_name: Some(f.display_name.clone()),
-                email: Some(f.email.clone()),
-                is_admin: checked(f.is_admin.as_deref()),
-            },
-        )
-        .await;
-        match created {
-            Ok(_) => Ok(v.redirect_with("/admin/accounts", "admin.account_created")),
-            Err(e) => {
-                let error = correctable(e)?;
-                f.password.clear();
-                accounts_view(&state, &v, &caller, None, f, Some(error)).await
-            }
-        }
-    }
-    .await;
-    v.finish(result)
-}
-
-#[derive(Deserialize)]
-struct DisableForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    username: String,
-    #[serde(default)]
-    disabled: String,
-}
-
-async fn set_disabled(
-    State(state): State<AppState>,
-    v: Visitor,
-    WebForm(form): WebForm<DisableForm>,
-) -> Response {
-    let result = async {
-        let caller = admin(&v)?;
-        let f = form?;
-        v.check_csrf(&f.csrf)?;
-        accounts::update(
-            &state,
-            &caller,
-            &f.username,
-            UpdateAccount {
-                disabled: Some(f.disabled == "true"),
-                ..UpdateAccount::default()
-            },
-        )
-        .await?;
-        Ok(v.redirect_with("/admin/accounts", "admin.account_changed"))
-    }
-    .await;
-    v.finish(result)
+pub(super) struct CursorQuery {
+    pub(super) cursor: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
