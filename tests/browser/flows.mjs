@@ -21,6 +21,7 @@ const PASSWORDS = {
 };
 const NEW_TEACHER_PASSWORD = 'un tout nouveau mot de passe';
 const TITLE = 'Sortie au musée le 12 décembre';
+const EDITED_TITLE = 'Sortie au musée le 14 décembre';
 const BODY = 'Rendez-vous **à 8 h 30** devant l’école.\n\n- pique-nique\n- bottes';
 const ATTACHMENT = {
     name: 'autorisation-sortie.pdf',
@@ -53,6 +54,12 @@ async function text(page, selector) {
     const el = page.locator(selector);
     assert((await el.count()) > 0, `${path(page)}: no ${selector}`);
     return (await el.first().innerText()).trim();
+}
+
+/** The page's alert, if any, to explain a refused form. */
+async function alertOf(page) {
+    const alert = page.locator('[role=alert]');
+    return (await alert.count()) ? ` (alert: ${(await alert.first().innerText()).trim()})` : '';
 }
 
 async function h1(page) {
@@ -286,6 +293,25 @@ step('reads: the publisher sees the teacher as read', async () => {
     await check(directrice, 'reads');
 });
 
+step('reads: the publisher reminds those who have not read', async () => {
+    await submit(directrice, `form[action="/announcements/${announcementKey}/remind"]`, {}, { status: 200 });
+    assert((await directrice.locator('main').innerText()).includes(t('fr', 'announcements.reminded')),
+        `no "${t('fr', 'announcements.reminded')}" after reminding${await alertOf(directrice)}`);
+});
+
+step('edit: the publisher changes the title; the teacher sees the new one', async () => {
+    await goto(directrice, `/announcements/${announcementKey}`);
+    await Promise.all([directrice.waitForNavigation(), directrice.locator(`a[href="/announcements/${announcementKey}/edit"]`).click()]);
+    const form = `form[action="/announcements/${announcementKey}/edit"]`;
+    assertEqual(await directrice.inputValue(`${form} [name=title]`), TITLE, 'title in the edit form');
+    await check(directrice, 'announcement-edit');
+    await submit(directrice, form, { title: EDITED_TITLE }, { button: 'button[name=action][value=publish]', status: 200 });
+    assertEqual(pathname(directrice), `/announcements/${announcementKey}`, 'after saving, landed on');
+    assertEqual(await h1(directrice), EDITED_TITLE, 'h1 after editing');
+    await goto(enseignant, '/timeline');
+    assert(await timelineItem(enseignant, EDITED_TITLE), 'the teacher\'s timeline does not show the new title');
+});
+
 // ---------------------------------------------------------------- directory
 
 step('directory: words find an imported school; commune filters', async () => {
@@ -374,16 +400,17 @@ step('resources: the teacher finds it and downloads the same bytes', async () =>
     const head = await enseignant.request.get(href);
     assertEqual(head.status(), 200, `GET ${href}`);
     assert(Buffer.compare(await head.body(), RESOURCE_FILE.buffer) === 0, 'downloaded bytes (request) differ from the uploaded file');
-    if ((head.headers()['content-disposition'] || '').startsWith('attachment')) {
-        const [download] = await Promise.all([enseignant.waitForEvent('download'), file.click()]);
-        const saved = await download.path();
-        assert(Buffer.compare(readFileSync(saved), RESOURCE_FILE.buffer) === 0, 'downloaded bytes (browser download) differ');
-        assertEqual(download.suggestedFilename(), RESOURCE_FILE.name, 'suggested file name');
-    }
+    // And as a person does: click the link, save the download.
+    const [download] = await Promise.all([enseignant.waitForEvent('download'), file.click()]);
+    assert(Buffer.compare(readFileSync(await download.path()), RESOURCE_FILE.buffer) === 0, 'downloaded bytes (browser download) differ');
+    assertEqual(download.suggestedFilename(), RESOURCE_FILE.name, 'suggested file name');
     await goto(enseignant, resourcePath);
-    const pattern = new RegExp(t('fr', 'resources.downloads').replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('\\{n\\}', '(\\d+)'));
-    const count = (await enseignant.locator('main').innerText()).match(pattern);
-    assert(count && Number(count[1]) >= 1, `resource page: no "${t('fr', 'resources.downloads', { n: '≥1' })}" after downloading`);
+    const downloads = await enseignant.evaluate((title) => {
+        const dt = [...document.querySelectorAll('main dt')].find((d) => d.textContent.trim() === title);
+        return dt && dt.nextElementSibling ? dt.nextElementSibling.textContent.trim() : null;
+    }, t('fr', 'resources.downloads_title'));
+    assert(downloads !== null, `resource page: no "${t('fr', 'resources.downloads_title')}" entry`);
+    assert(Number.parseInt(downloads, 10) >= 1, `resource page: downloads "${downloads}" after downloading`);
     await check(enseignant, 'resource-downloaded');
 });
 
@@ -407,7 +434,8 @@ step('federation: the admin changes the mode; the page and the API show it', asy
 
 step('federation: a domain rule is added and listed', async () => {
     await submit(adminPage, 'form[action="/admin/federation/domains"]', { domain: 'ecoles.example.org', rule: 'block' }, { status: 200 });
-    assert((await adminPage.locator('main').innerText()).includes('ecoles.example.org'), 'blocked domain not listed');
+    assert((await adminPage.locator('main').innerText()).includes('ecoles.example.org'),
+        `blocked domain not listed on ${path(adminPage)}${await alertOf(adminPage)}`);
     const { body } = await api('GET', '/api/v1/admin/federation', token);
     assert(body.blocklist.includes('ecoles.example.org'), `blocklist from the API: ${JSON.stringify(body.blocklist)}`);
 });
@@ -418,7 +446,8 @@ step('admin: an account created on /admin/accounts can sign in', async () => {
     await submit(adminPage, 'form[action="/admin/accounts"]', {
         username: 'personnel', display_name: 'Paul Personnel', email: 'paul@example.org', password: 'le mot de passe de paul',
     }, { status: 200 });
-    assert((await adminPage.locator('main').innerText()).includes('personnel'), 'new account not in the list');
+    assert((await adminPage.locator('main').innerText()).includes('personnel'),
+        `new account not in the list on ${path(adminPage)}${await alertOf(adminPage)}`);
     const page = await newUser();
     await signIn(page, 'personnel', 'le mot de passe de paul');
     assert(pathname(page) !== '/login', 'the new account cannot sign in');
@@ -431,10 +460,15 @@ step('admin: an organisation and a member added from the pages', async () => {
     await submit(adminPage, 'form[action="/admin/organisations"]', {
         slug: 'ecole-neuve', name: 'École neuve', kind: 'ecole', uai: '0449991W', parent: 'circo-preau',
     }, { status: 200 });
-    assert((await adminPage.locator('main').innerText()).includes('École neuve'), 'new organisation not listed');
+    // The list is paged (imported schools come first): ask the API.
+    assert((await adminPage.locator('main').innerText()).includes(t('fr', 'admin.organisation_created')),
+        `no "${t('fr', 'admin.organisation_created')}" on ${path(adminPage)}${await alertOf(adminPage)}`);
+    const created = await api('GET', '/api/v1/organisations/ecole-neuve', token);
+    assertEqual(created.status, 200, 'GET /api/v1/organisations/ecole-neuve');
+    assertEqual(created.body.name, 'École neuve', 'name of the new organisation');
     await goto(adminPage, '/admin/members');
     await check(adminPage, 'admin-members');
-    await submit(adminPage, 'form[action="/admin/members"]', { username: 'personnel', organisation: 'ecole-neuve', role: 'staff' }, { status: 200 });
+    await submit(adminPage, 'form[action="/admin/members"][method=post]', { username: 'personnel', organisation: 'ecole-neuve', role: 'staff' }, { status: 200 });
     await goto(adminPage, '/directory/organisations/ecole-neuve');
     assert((await adminPage.locator('main').innerText()).includes('Paul Personnel'), 'new member not on the organisation page');
 });
@@ -536,13 +570,59 @@ step('no JavaScript: sign in and publish', async () => {
     await page.context().close();
 });
 
+step('delete: the publisher deletes an announcement; it leaves the timeline', async () => {
+    const title = 'Annonce publiée sans JavaScript';
+    await goto(enseignant, '/timeline');
+    const item = await timelineItem(enseignant, title);
+    assert(item, `no "${title}" on the teacher's timeline`);
+    const href = await item.locator('h2 > a').getAttribute('href');
+    await goto(directrice, href);
+    await submit(directrice, `form[action="${href}/delete"]`, {}, { status: 200 });
+    assert((await directrice.locator('main').innerText()).includes(t('fr', 'announcements.deleted')),
+        `no "${t('fr', 'announcements.deleted')}" after deleting (at ${path(directrice)})`);
+    await goto(enseignant, '/timeline');
+    assert(!(await timelineItem(enseignant, title)), 'still on the teacher\'s timeline after deletion');
+    const gone = await goto(enseignant, href, { status: null });
+    assert([404, 410].includes(gone.status()), `GET ${href} after deletion: status ${gone.status()}`);
+});
+
+step('timeline: a[rel=next] leads to older announcements, none twice', async () => {
+    const publisherToken = cli(['admin', 'token', '--username', 'directrice']);
+    for (let i = 1; i <= 30; i++) {
+        const { status, body } = await api('POST', `/api/v1/organisations/${ORG}/announcements`, publisherToken,
+            { title: `Note de service n° ${i}`, body: `Contenu ${i}.` });
+        assertEqual(status, 201, `POST announcement ${i} through the API (${JSON.stringify(body).slice(0, 200)})`);
+    }
+    await goto(enseignant, '/timeline');
+    const titles = async () => enseignant.locator('article.announcement h2 > a').allInnerTexts();
+    const first = await titles();
+    const next = enseignant.locator('a[rel=next]');
+    assert((await next.count()) === 1, `31+ announcements and no a[rel=next] (page shows ${first.length})`);
+    await Promise.all([enseignant.waitForNavigation(), next.click()]);
+    const second = await titles();
+    assert(second.length > 0, `page 2 (${path(enseignant)}) is empty`);
+    const twice = second.filter((x) => first.includes(x));
+    assert(twice.length === 0, `on both pages: ${JSON.stringify(twice)}`);
+    await check(enseignant, 'timeline-page-2');
+});
+
 // ---------------------------------------------------------------- errors
 
-step('errors: an unknown page is a 404 page in the frame', async () => {
+step('errors: an unknown announcement is a 404 page in the frame', async () => {
     const page = await newUser();
-    await goto(page, '/nulle-part', { status: 404 });
+    await goto(page, '/announcements/nulle-part', { status: 404 });
     assert((await page.locator('h1').count()) === 1, 'the 404 is not an HTML page with a h1');
     await check(page, 'not-found');
+    await page.context().close();
+});
+
+step('errors: an unknown path is a 404 page in the frame too', async () => {
+    const page = await newUser();
+    const response = await goto(page, '/nulle-part', { status: 404 });
+    assert((response.headers()['content-type'] || '').startsWith('text/html'),
+        `GET /nulle-part from a browser: content-type ${response.headers()['content-type']}, body ${(await response.text()).slice(0, 80)}`);
+    assert((await page.locator('h1').count()) === 1, 'the 404 is not an HTML page with a h1');
+    await check(page, 'not-found-path');
     await page.context().close();
 });
 

@@ -244,22 +244,29 @@ export async function check(page, name) {
                     if (el.id) sel += `#${el.id}`;
                     if (el.className && typeof el.className === 'string') sel += '.' + el.className.trim().split(/\s+/).join('.');
                     const nowrap = getComputedStyle(el).whiteSpace === 'nowrap' ? ', nowrap' : '';
-                    culprits.push(`${sel} (right edge ${Math.round(r.right)} px${nowrap})`);
+                    const words = (el.innerText || el.value || '').trim().slice(0, 30);
+                    const box = el.parentElement && el.parentElement.closest('fieldset, form, table, ul, nav, div');
+                    const within = box ? ` in ${box.tagName.toLowerCase()}${box.className ? '.' + String(box.className).trim().split(/\s+/).join('.') : ''}` : '';
+                    culprits.push(`${sel}${words ? ` "${words}"` : ''}${within} (right edge ${Math.round(r.right)} px${nowrap})`);
                 }
             }
-            return { width, culprits: culprits.slice(0, 8) };
+            culprits.sort((a, b) => b.endsWith('nowrap)') - a.endsWith('nowrap)'));
+            return { width, culprits: culprits.slice(0, 6) };
         });
         if (overflow) {
             problems.push(`horizontal scroll at 360 px: scrollWidth ${overflow.width}; ` +
-                `elements past 360 px: ${overflow.culprits.join(', ') || '(none found)'}`);
+                `innermost elements past 360 px:\n        ${overflow.culprits.join('\n        ') || '(none found)'}`);
         }
     }
     if (js) problems.push(...(await axe(page, '360', seen)));
     await page.setViewportSize(DESKTOP);
-    if (problems.length) {
-        throw new Failure(`page ${name} (${path(page)}):\n    ` + problems.join('\n    '));
-    }
+    // Told at the end of the step, so that its other checks still run.
+    if (problems.length) pageProblems.push(`page ${name} (${path(page)}):\n    ` + problems.join('\n    '));
 }
+
+const pageProblems = [];
+
+const minor = new Map();
 
 // The serious and critical violations, each told once (a violation
 // already reported at 1280 px is not repeated at 360 px).
@@ -277,7 +284,13 @@ async function axe(page, viewport, seen) {
     });
     const out = [];
     for (const v of violations) {
-        if (v.impact !== 'serious' && v.impact !== 'critical') continue;
+        if (v.impact !== 'serious' && v.impact !== 'critical') {
+            // Not a failure: listed once at the end of the run.
+            const key = `${v.id} [${v.impact}]: ${v.help}`;
+            if (!minor.has(key)) minor.set(key, new Set());
+            minor.get(key).add(`${page.url().replace(/^https?:\/\/[^/]+/, '')} ${v.nodes.map((n) => n.target).join(', ')}`);
+            continue;
+        }
         const nodes = v.nodes.filter((n) => !seen.has(`${v.id} ${n.target}`));
         if (!nodes.length) continue;
         nodes.forEach((n) => seen.add(`${v.id} ${n.target}`));
@@ -304,18 +317,37 @@ export async function run() {
     for (const { name, fn } of steps) {
         if (ONLY.length && !ONLY.some((o) => name.includes(o))) continue;
         const started = Date.now();
+        pageProblems.length = 0;
         try {
-            await fn();
+            let error = null;
+            try {
+                await fn();
+            } catch (e) {
+                error = e;
+            }
+            if (pageProblems.length) {
+                const first = error ? `${error instanceof Failure ? error.message : error.stack}\n` : '';
+                error = new Failure(first + pageProblems.join('\n'));
+            }
+            if (error) throw error;
             passed++;
             console.log(`ok   ${name} (${Date.now() - started} ms)`);
         } catch (error) {
             failed.push(name);
             const detail = error instanceof Failure ? error.message : (error && error.stack) || String(error);
             console.log(`FAIL ${name}\n  ${detail.replace(/\n/g, '\n  ')}`);
-            if (!KEEP_GOING) break;
+            if (!KEEP_GOING) {
+                const left = steps.length - steps.findIndex((s) => s.name === name) - 1;
+                if (left) console.log(`(stopped at the first failure: ${left} later step(s) not run; PREAU_BROWSER_KEEP_GOING=1 runs them)`);
+                break;
+            }
         }
     }
     await browser.close();
+    if (minor.size) {
+        console.log('\naxe, moderate and minor (not failures):');
+        for (const [rule, where] of minor) console.log(`  ${rule}\n    ${[...where].slice(0, 5).join('\n    ')}`);
+    }
     console.log(`\nbrowser tests: ${passed} passed, ${failed.length} failed; screenshots in ${SHOTS}`);
     if (failed.length) {
         console.log(`failed: ${failed.join('; ')}`);

@@ -66,7 +66,7 @@ cd "$work"
     --kind ecole --uai 0449990V --parent circo-preau >/dev/null
 "$bin" directory import "$root/tests/fixtures/annuaire-44.csv" >/dev/null
 
-"$bin" serve >"$work/preau.log" 2>&1 &
+NO_COLOR=1 "$bin" serve >"$work/preau.log" 2>&1 &
 preau_pid=$!
 for _ in $(seq 1 150); do
     curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break

@@ -126,7 +126,7 @@ pub fn error_page(visitor: &Visitor, error: &AppError) -> Response {
         title,
         detail: &error.message,
     };
-    render(error.kind.status(), &page).unwrap_or_else(|e| e.into_response())
+    render(error.kind.status(), &page).unwrap_or_else(IntoResponse::into_response)
 }
 
 /// A urlencoded form body, parsed into `T` (repeated keys fill a `Vec`).

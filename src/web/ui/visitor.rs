@@ -183,7 +183,13 @@ impl Visitor {
             modules: self.modules,
             current,
             flash: self.flash.clone(),
-            path: self.path.clone(),
+            // A page answering a refused form has the form's address,
+            // which only takes POST: the language switch goes home then.
+            path: if self.method == Method::GET {
+                self.path.clone()
+            } else {
+                "/".to_string()
+            },
         }
     }
 
