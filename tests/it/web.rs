@@ -4,6 +4,8 @@
 //! carry (headers, size, labels, landmarks). A small cookie jar plays the
 //! browser; every request goes through the router.
 
+mod admin;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::{

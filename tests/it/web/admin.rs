@@ -1,0 +1,394 @@
+//! The admin pages, the module switches, the statistics, and sharing a
+//! resource through the browser.
+
+use std::sync::atomic::Ordering;
+
+use axum::http::StatusCode;
+
+use super::{Browser, PASSWORD, Upload, circo, publish_outing};
+
+const SHEET: Upload = Upload {
+    field: "files",
+    name: "fiche-loup.txt",
+    media_type: "text/plain",
+    content: "Le loup et l'agneau : questions de lecture.\n".as_bytes(),
+};
+
+/// The first row of the first table body of a page.
+fn first_row(html: &str) -> &str {
+    let body = html.split("<tbody>").nth(1).unwrap_or("");
+    body.split("</tr>").next().unwrap_or("")
+}
+
+#[tokio::test]
+async fn admins_create_accounts_organisations_and_roles_and_nobody_else_does() {
+    let c = circo().await;
+    let mut admin = Browser::signed_in(&c.app, "admin").await;
+    let page = admin.get("/admin/accounts").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.show());
+    let csrf = page.csrf();
+
+    // A refused account comes back with what was typed.
+    let refused = admin
+        .post(
+            "/admin/accounts",
+            &[
+                ("csrf", &csrf),
+                ("username", "Pas Valide!"),
+                ("display_name", "Claire Martin"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.show()
+    );
+    assert!(refused.has("role=\"alert\""), "{}", refused.show());
+    assert!(refused.has("value=\"Claire Martin\""), "{}", refused.show());
+
+    let created = admin
+        .post(
+            "/admin/accounts",
+            &[
+                ("csrf", &csrf),
+                ("username", "directrice"),
+                ("display_name", "Claire Martin"),
+                ("email", "claire@example.fr"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.show());
+    assert!(admin.get("/admin/accounts").await.has("Claire Martin"));
+
+    let org = admin
+        .post(
+            "/admin/organisations",
+            &[
+                ("csrf", &csrf),
+                ("slug", "ecole-a"),
+                ("name", "École Anne Frank"),
+                ("kind", "ecole"),
+                ("uai", ""),
+                ("parent", "nantes-3"),
+                ("visibility", "public"),
+            ],
+        )
+        .await;
+    assert_eq!(org.status, StatusCode::SEE_OTHER, "{}", org.show());
+    let school = admin.get("/directory/organisations/ecole-a").await;
+    assert!(school.has("Circonscription Nantes 3"), "{}", school.show());
+
+    let added = admin
+        .post(
+            "/admin/members",
+            &[
+                ("csrf", &csrf),
+                ("username", "directrice"),
+                ("organisation", "ecole-a"),
+                ("role", "director"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.show());
+    assert_eq!(added.location(), "/admin/members?organisation=ecole-a");
+    let members = admin.get(added.location()).await;
+    assert!(members.has("<td>directrice</td>"), "{}", members.show());
+    let school = admin.get("/directory/organisations/ecole-a").await;
+    assert!(school.has("Claire Martin"), "{}", school.show());
+
+    // An unknown organisation is said, and nothing is added.
+    let unknown = admin
+        .post(
+            "/admin/members",
+            &[
+                ("csrf", &csrf),
+                ("username", "directrice"),
+                ("organisation", "nulle-part"),
+                ("role", "teacher"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.show());
+    assert!(unknown.has("role=\"alert\""), "{}", unknown.show());
+    assert!(unknown.has("value=\"directrice\""), "{}", unknown.show());
+
+    let removed = admin
+        .post(
+            "/admin/members/delete",
+            &[
+                ("csrf", &csrf),
+                ("username", "directrice"),
+                ("organisation", "ecole-a"),
+                ("role", "director"),
+            ],
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.show());
+    assert!(
+        !admin
+            .get(removed.location())
+            .await
+            .has("<td>directrice</td>")
+    );
+
+    // A suspended account cannot sign in any more.
+    let mut claire = Browser::new(&c.app);
+    assert_eq!(
+        claire.sign_in("directrice", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let suspended = admin
+        .post(
+            "/admin/accounts/disabled",
+            &[
+                ("csrf", &csrf),
+                ("username", "directrice"),
+                ("disabled", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        suspended.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        suspended.show()
+    );
+    let mut again = Browser::new(&c.app);
+    assert_eq!(
+        again.sign_in("directrice", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(claire.get("/timeline").await.status, StatusCode::SEE_OTHER);
+
+    // Others: refused, or sent to sign in.
+    let mut prof = Browser::signed_in(&c.app, "prof").await;
+    for path in [
+        "/admin",
+        "/admin/accounts",
+        "/admin/federation",
+        "/admin/statistics",
+    ] {
+        assert_eq!(prof.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let prof_csrf = prof.csrf().await;
+    let forged = prof
+        .post(
+            "/admin/accounts",
+            &[
+                ("csrf", &prof_csrf),
+                ("username", "intrus"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(!admin.get("/admin/accounts").await.has("intrus"));
+    let anonymous = Browser::new(&c.app).get("/admin/federation").await;
+    assert_eq!(anonymous.location(), "/login?next=%2Fadmin%2Ffederation");
+}
+
+#[tokio::test]
+async fn the_federation_mode_changes_from_its_page() {
+    let c = circo().await;
+    let mut admin = Browser::signed_in(&c.app, "admin").await;
+    let page = admin.get("/admin/federation").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.show());
+    let csrf = page.csrf();
+    let changed = admin
+        .post(
+            "/admin/federation/mode",
+            &[("csrf", &csrf), ("mode", "closed")],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.show());
+    let page = admin.get("/admin/federation").await;
+    assert!(
+        page.has("<option value=\"closed\" selected>"),
+        "{}",
+        page.show()
+    );
+    let blocked = admin
+        .post(
+            "/admin/federation/domains",
+            &[
+                ("csrf", &csrf),
+                ("domain", "spam.example"),
+                ("rule", "block"),
+            ],
+        )
+        .await;
+    assert_eq!(blocked.status, StatusCode::SEE_OTHER, "{}", blocked.show());
+    assert!(
+        admin
+            .get("/admin/federation")
+            .await
+            .has("<td>spam.example</td>")
+    );
+    let bad = admin
+        .post(
+            "/admin/federation/mode",
+            &[("csrf", &csrf), ("mode", "grand-ouvert")],
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad.show()
+    );
+    assert!(
+        bad.has("<option value=\"closed\" selected>"),
+        "{}",
+        bad.show()
+    );
+}
+
+#[tokio::test]
+async fn a_module_switched_off_leaves_the_menu_and_its_pages() {
+    let c = circo().await;
+    let mut admin = Browser::signed_in(&c.app, "admin").await;
+    let csrf = admin.csrf().await;
+    assert!(admin.get("/timeline").await.has("href=\"/resources\""));
+    let saved = admin
+        .post(
+            "/admin/modules",
+            &[
+                ("csrf", &csrf),
+                ("modules", "announcements"),
+                ("modules", "directory"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.show());
+    let timeline = admin.get("/timeline").await;
+    assert!(!timeline.has("href=\"/resources\""), "{}", timeline.show());
+    assert_eq!(admin.get("/resources").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin.get("/resources/new").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let page = admin.get("/admin/modules").await;
+    assert!(page.has("value=\"directory\" checked"), "{}", page.show());
+    assert!(!page.has("value=\"resources\" checked"), "{}", page.show());
+    // The API is not a module's page: it stays.
+    let api = c.app.get("/api/v1/resources", Some(&c.cpc)).await;
+    assert_eq!(api.status, StatusCode::OK);
+
+    let all = admin
+        .post(
+            "/admin/modules",
+            &[
+                ("csrf", &csrf),
+                ("modules", "announcements"),
+                ("modules", "directory"),
+                ("modules", "resources"),
+            ],
+        )
+        .await;
+    assert_eq!(all.status, StatusCode::SEE_OTHER);
+    assert_eq!(admin.get("/resources").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_shared_resource_is_downloaded_and_the_statistics_count_it_all() {
+    let c = circo().await;
+    let mut cpc = Browser::signed_in(&c.app, "cpc").await;
+    let key = publish_outing(&mut cpc).await;
+    let mut prof = Browser::signed_in(&c.app, "prof").await;
+    let csrf = prof.csrf().await;
+    let read = prof
+        .post(&format!("/announcements/{key}/read"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(read.status, StatusCode::SEE_OTHER, "{}", read.show());
+
+    // Sharing: an unknown licence is refused with the form kept.
+    let form = cpc.get("/resources/new").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.show());
+    let csrf = form.csrf();
+    let fields = |licence: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("organisation", "nantes-3".to_string()),
+            ("title", "Le loup et l'agneau".to_string()),
+            ("description", "Questions de lecture".to_string()),
+            ("licence", licence.to_string()),
+            ("levels", "cycle-3".to_string()),
+            ("subjects", "français".to_string()),
+            ("tags", "lecture, fable".to_string()),
+        ]
+    };
+    let refused_fields = fields("WTFPL-9");
+    let refused_fields: Vec<(&str, &str)> = refused_fields
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    let refused = cpc
+        .post_multipart("/resources/new", &refused_fields, &[SHEET])
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.show()
+    );
+    assert!(refused.has("Questions de lecture"), "{}", refused.show());
+    let good_fields = fields("CC-BY-4.0");
+    let good_fields: Vec<(&str, &str)> =
+        good_fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let shared = cpc
+        .post_multipart("/resources/new", &good_fields, &[SHEET])
+        .await;
+    assert_eq!(shared.status, StatusCode::SEE_OTHER, "{}", shared.show());
+    let page_path = shared.location().to_string();
+    let page = prof.get(&page_path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.show());
+    assert!(
+        page.has("Creative Commons Attribution 4.0"),
+        "{}",
+        page.show()
+    );
+    let at = page.html.find("/files/").expect("a download link");
+    let start = page.html[..at].rfind("href=\"").expect("href") + "href=\"".len();
+    let end = at + page.html[at..].find('"').expect("end of link");
+    let link = &page.html[start..end];
+    let path = link
+        .find("/resources/")
+        .map(|i| &link[i..])
+        .expect("a link to this instance");
+    for _ in 0..2 {
+        let file = prof.get(path).await;
+        assert_eq!(file.status, StatusCode::OK);
+        assert_eq!(file.html.as_bytes(), SHEET.content);
+    }
+    assert!(prof.get(&page_path).await.has("2 téléchargement(s)"));
+    let found = prof.get("/resources?q=agneau&level=cycle-3").await;
+    assert!(found.has("Le loup et l&#39;agneau"), "{}", found.show());
+    let none = prof.get("/resources?q=agneau&level=lycee").await;
+    assert!(!none.has("Le loup et l&#39;agneau"), "{}", none.show());
+
+    // Federation traffic counted by the workers reaches the page.
+    c.app.state.tally.received.fetch_add(3, Ordering::Relaxed);
+    c.app.state.tally.delivered.fetch_add(5, Ordering::Relaxed);
+
+    let mut admin = Browser::signed_in(&c.app, "admin").await;
+    let stats = admin.get("/admin/statistics").await;
+    assert_eq!(stats.status, StatusCode::OK, "{}", stats.show());
+    let week = first_row(&stats.html);
+    // cpc, prof and admin signed in this week; one announcement, read by
+    // the one teacher it was addressed to; 3 received, 5 delivered.
+    assert!(week.contains("<td>3</td><td>1</td>"), "this week: {week}");
+    assert!(week.contains("100 %"), "this week: {week}");
+    assert!(
+        week.contains("<td>3</td><td>5</td><td>0</td>"),
+        "this week: {week}"
+    );
+    assert!(stats.has("<dd>2</dd>"), "downloads: {}", stats.show());
+    assert!(stats.has("Le loup et l&#39;agneau"), "{}", stats.show());
+    // The counters were written: a second look shows the same figures.
+    let again = admin.get("/admin/statistics").await;
+    assert!(first_row(&again.html).contains("<td>3</td><td>5</td>"));
+}
