@@ -338,6 +338,8 @@ struct OrganisationPage {
     following: Option<bool>,
     may_publish: bool,
     handle: String,
+    /// Its latest announcements the visitor may read (local ones).
+    items: Vec<super::announcements::Item>,
 }
 
 /// An organisation's page; `/orgs/{slug}` from a browser shows it too.
@@ -384,8 +386,20 @@ pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Re
             }
             _ => false,
         };
+        let items = if e.local && v.modules.announcements {
+            let custom = announcements::categories(state).await?;
+            announcements::of_organisation(state, v.account.as_ref(), &e.slug, None, Some(10))
+                .await?
+                .items
+                .into_iter()
+                .map(|a| super::announcements::Item::new(tr, a, &custom))
+                .collect()
+        } else {
+            Vec::new()
+        };
         ok(&OrganisationPage {
             c: v.chrome("directory"),
+            items,
             kind: tr.t(kind_key(&e.kind)),
             description: profile.description,
             parent_path: e.parent.as_ref().map(|p| {
