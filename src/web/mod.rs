@@ -22,7 +22,7 @@ use tower_http::{
     trace::{DefaultOnResponse, TraceLayer},
 };
 
-use crate::{AppState, api, error::AppError, federation};
+use crate::{AppState, api, federation};
 
 /// Builds the whole application router.
 pub fn router(state: AppState, federation: FederationConfig<AppState>) -> Router {
@@ -37,7 +37,8 @@ pub fn router(state: AppState, federation: FederationConfig<AppState>) -> Router
         .merge(resources::routes())
         .merge(ui::routes(&state.settings))
         .nest("/api/v1", api::routes(&state.settings))
-        .fallback(|| async { AppError::not_found("page") })
+        // Unknown addresses get the page frame; the API has its own JSON one.
+        .fallback(ui::not_found)
         .with_state(state)
         .layer(FederationMiddleware::new(federation))
         .layer(DefaultBodyLimit::max(body_limit))

@@ -129,6 +129,11 @@ pub fn error_page(visitor: &Visitor, error: &AppError) -> Response {
     render(error.kind.status(), &page).unwrap_or_else(IntoResponse::into_response)
 }
 
+/// The 404 page of any address nothing answers.
+pub async fn not_found(v: Visitor) -> Response {
+    v.finish(Err(AppError::not_found("page")))
+}
+
 /// A urlencoded form body, parsed into `T` (repeated keys fill a `Vec`).
 /// A malformed body is kept as the error, for the handler to show in
 /// its page rather than as a bare rejection.

@@ -266,7 +266,13 @@ async fn a_module_switched_off_leaves_the_menu_and_its_pages() {
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.show());
     let timeline = admin.get("/timeline").await;
     assert!(!timeline.has("href=\"/resources\""), "{}", timeline.show());
-    assert_eq!(admin.get("/resources").await.status, StatusCode::NOT_FOUND);
+    let off = admin.get("/resources").await;
+    assert_eq!(off.status, StatusCode::NOT_FOUND);
+    // In the page frame, like any unknown address.
+    assert!(off.has("<main id=\"main\""), "{}", off.show());
+    let unknown = admin.get("/nulle-part").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.has("<main id=\"main\""), "{}", unknown.show());
     assert_eq!(
         admin.get("/resources/new").await.status,
         StatusCode::NOT_FOUND
