@@ -215,7 +215,7 @@ step('publish: with acknowledgement and an attachment, lands on the announcement
         organisation: ORG, title: TITLE, body: BODY,
         summary: 'Sortie de toutes les classes au musée.',
         category: await firstOption(directrice, 'form[action="/publish"] select[name=category]'),
-        ack_requested: true,
+        public: true, ack_requested: true,
         attachments: [ATTACHMENT],
     }, { button: 'button[name=action][value=publish]', status: 200 });
     const match = pathname(directrice).match(/^\/announcements\/([^/]+)$/);
@@ -236,6 +236,16 @@ step('reads: before any read, the teacher is listed as not read', async () => {
     assert((await row.innerText()).includes(t('fr', 'announcements.not_read')),
         `row of enseignant does not say "${t('fr', 'announcements.not_read')}": ${await row.innerText()}`);
     await check(directrice, 'reads-before');
+});
+
+step('organisation page: a visitor sees the public announcement', async () => {
+    const page = await newUser();
+    await goto(page, `/orgs/${ORG}`);
+    const link = page.locator(`main a[href$="/announcements/${announcementKey}"]`);
+    assert((await link.count()) > 0, `no link to the public announcement on /orgs/${ORG}`);
+    assert((await link.first().innerText()).includes(TITLE), `link text: ${await link.first().innerText()}`);
+    await check(page, 'organisation-public');
+    await page.context().close();
 });
 
 // ---------------------------------------------------------------- read and acknowledge
@@ -534,6 +544,16 @@ step('language: a visitor switches the login page to English', async () => {
     await check(page, 'login-en');
     await goto(page, '/directory');
     assertEqual(await page.getAttribute('html', 'lang'), 'en', 'html lang on the next page (cookie)');
+    await page.context().close();
+});
+
+step('language: switching on a refused form\'s page lands on a page (not a 405)', async () => {
+    const page = await newUser();
+    await goto(page, '/login');
+    await submit(page, 'form[action="/login"]', { username: 'inconnu', password: 'pas le bon' }, { status: 401 });
+    const response = await submit(page, 'form[action="/account/language"]', { lang: 'en' });
+    assertEqual(response.status(), 200, `language switch from the refused login page (ended at ${path(page)}) status`);
+    assertEqual(await page.getAttribute('html', 'lang'), 'en', 'html lang after switching');
     await page.context().close();
 });
 
