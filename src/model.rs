@@ -109,6 +109,15 @@ pub enum Viewer {
 }
 
 impl Viewer {
+    /// A local account (or nobody) as a viewer.
+    pub fn of(account: Option<&crate::db::accounts::Account>) -> Self {
+        match account {
+            None => Self::Anonymous,
+            Some(a) if a.is_admin => Self::Admin,
+            Some(_) => Self::Account,
+        }
+    }
+
     /// Whether this viewer sees what has `visibility`.
     pub fn sees(self, visibility: Visibility) -> bool {
         match visibility {

@@ -102,12 +102,7 @@ pub struct MaybeAuthenticated(pub Option<Account>);
 impl MaybeAuthenticated {
     /// Who is looking, for the directory's visibilities.
     pub fn viewer(&self) -> crate::model::Viewer {
-        use crate::model::Viewer;
-        match &self.0 {
-            None => Viewer::Anonymous,
-            Some(a) if a.is_admin => Viewer::Admin,
-            Some(_) => Viewer::Account,
-        }
+        crate::model::Viewer::of(self.0.as_ref())
     }
 
     pub fn account_id(&self) -> Option<i64> {

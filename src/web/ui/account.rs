@@ -10,7 +10,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Chrome, Visitor, WebForm, ok, render, safe_next};
+use super::{Chrome, CsrfOnly, Visitor, WebForm, ok, render, safe_next};
 use crate::{
     AppState,
     error::{AppError, AppResult, ErrorKind},
@@ -220,12 +220,6 @@ async fn login(
     }
     .await;
     v.finish(result)
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn logout(

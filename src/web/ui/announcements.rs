@@ -12,7 +12,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::{Chrome, Visitor, WebForm, checked, encode, ok};
+use super::{Chrome, CsrfOnly, Visitor, WebForm, checked, encode, ok};
 use crate::{
     AppState,
     error::AppResult,
@@ -76,14 +76,7 @@ impl Item {
         let roles = v
             .target_roles
             .iter()
-            .map(|r| match r.as_str() {
-                "admin" => tr.t("role.admin"),
-                "advisor" => tr.t("role.advisor"),
-                "director" => tr.t("role.director"),
-                "teacher" => tr.t("role.teacher"),
-                "inspector" => tr.t("role.inspector"),
-                _ => tr.t("role.staff"),
-            })
+            .map(|r| tr.t(super::directory::role_key(r)))
             .collect();
         Self {
             path: format!("/announcements/{}", v.key),
@@ -217,12 +210,6 @@ pub async fn page(state: &AppState, v: Visitor, key: &str) -> Response {
     }
     .await;
     v.finish(result)
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn acknowledge(

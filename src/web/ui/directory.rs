@@ -13,7 +13,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Chrome, Visitor, WebForm, checked, encode, ok};
+use super::{Chrome, Visitor, WebForm, checked, encode, given, ok};
 use crate::{
     AppState,
     error::AppResult,
@@ -128,10 +128,6 @@ struct SearchPage {
     next: Option<String>,
 }
 
-fn some(value: &str) -> Option<String> {
-    Some(value.trim().to_string()).filter(|v| !v.is_empty())
-}
-
 /// The organisation search page (`GET /directory` from a browser).
 pub async fn search_page(state: &AppState, v: Visitor, uri: &axum::http::Uri) -> Response {
     let result = async {
@@ -143,12 +139,12 @@ pub async fn search_page(state: &AppState, v: Visitor, uri: &axum::http::Uri) ->
             state,
             v.viewer(),
             OrganisationQuery {
-                q: some(&f.q),
-                kind: some(&f.kind),
-                commune: some(&f.commune),
-                department: some(&f.department),
-                circonscription: some(&f.circonscription),
-                uai: some(&f.uai),
+                q: given(&f.q),
+                kind: given(&f.kind),
+                commune: given(&f.commune),
+                department: given(&f.department),
+                circonscription: given(&f.circonscription),
+                uai: given(&f.uai),
                 closed: checked(f.closed.as_deref()),
                 cursor: f.cursor.clone(),
                 ..OrganisationQuery::default()
@@ -256,9 +252,9 @@ async fn search_people(
             &state,
             v.viewer(),
             PeopleQuery {
-                q: some(&f.q),
-                role: some(&f.role),
-                organisation: some(&f.organisation),
+                q: given(&f.q),
+                role: given(&f.role),
+                organisation: given(&f.organisation),
                 cursor: f.cursor.clone(),
                 limit: None,
             },

@@ -159,6 +159,18 @@ where
     }
 }
 
+/// A form that carries nothing but its CSRF token (a button).
+#[derive(serde::Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// A text field: trimmed, and `None` when blank.
+pub fn given(value: &str) -> Option<String> {
+    crate::services::clean(Some(value.to_string()))
+}
+
 /// A checkbox: present (`on`) or absent.
 pub fn checked(value: Option<&str>) -> bool {
     value.is_some_and(|v| !v.is_empty())

@@ -14,7 +14,9 @@ use axum::{
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 
-use super::{Chrome, Visitor, WebForm, announcements::category_label, checked, render, upload};
+use super::{
+    Chrome, CsrfOnly, Visitor, WebForm, announcements::category_label, checked, render, upload,
+};
 use crate::{
     AppState,
     db::files,
@@ -196,14 +198,7 @@ async fn form_page(
                 .iter()
                 .map(|r| RoleBox {
                     value: r.as_str(),
-                    label_key: match r {
-                        Role::Admin => "role.admin",
-                        Role::Advisor => "role.advisor",
-                        Role::Director => "role.director",
-                        Role::Teacher => "role.teacher",
-                        Role::Inspector => "role.inspector",
-                        Role::Staff => "role.staff",
-                    },
+                    label_key: super::directory::role_key(r.as_str()),
                     checked: f.roles.iter().any(|x| x == r.as_str()),
                 })
                 .collect(),
@@ -423,12 +418,6 @@ async fn edit(
     }
     .await;
     v.finish(result)
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn delete(

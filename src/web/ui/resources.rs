@@ -12,7 +12,10 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{Chrome, Visitor, WebForm, announcements::human_date, encode, ok, render, upload};
+use super::{
+    Chrome, CsrfOnly, Visitor, WebForm, announcements::human_date, encode, given, ok, render,
+    upload,
+};
 use crate::{
     AppState,
     error::{AppError, AppResult, ErrorKind},
@@ -98,10 +101,6 @@ struct LibraryPage {
     next: Option<String>,
 }
 
-fn some(v: &str) -> Option<String> {
-    Some(v.trim().to_string()).filter(|v| !v.is_empty())
-}
-
 async fn library(
     State(state): State<AppState>,
     v: Visitor,
@@ -114,11 +113,11 @@ async fn library(
             &state,
             v.viewer(),
             ResourceQuery {
-                q: some(&f.q),
-                licence: some(&f.licence),
-                level: some(&f.level),
-                subject: some(&f.subject),
-                tag: some(&f.tag),
+                q: given(&f.q),
+                licence: given(&f.licence),
+                level: given(&f.level),
+                subject: given(&f.subject),
+                tag: given(&f.tag),
                 cursor: f.cursor.clone(),
                 ..ResourceQuery::default()
             },
@@ -300,11 +299,11 @@ async fn share(State(state): State<AppState>, v: Visitor, multipart: Multipart) 
             ResourceMeta {
                 title: f.title.clone(),
                 description: f.description.clone(),
-                licence: some(&f.licence),
+                licence: given(&f.licence),
                 levels: f.levels.clone(),
                 subjects: words(&f.subjects),
                 tags: words(&f.tags),
-                note: some(&f.note),
+                note: given(&f.note),
             },
             form.files.clone(),
         )
@@ -355,7 +354,7 @@ async fn add_version(
                     &caller,
                     &key,
                     VersionMeta {
-                        note: some(&f.note),
+                        note: given(&f.note),
                         ..VersionMeta::default()
                     },
                     form.files.clone(),
@@ -374,12 +373,6 @@ async fn add_version(
     }
     .await;
     v.finish(result)
-}
-
-#[derive(Deserialize)]
-struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 async fn delete(

@@ -158,12 +158,7 @@ impl Visitor {
 
     /// Who is looking, for the directory's visibilities.
     pub fn viewer(&self) -> crate::model::Viewer {
-        use crate::model::Viewer;
-        match &self.account {
-            None => Viewer::Anonymous,
-            Some(a) if a.is_admin => Viewer::Admin,
-            Some(_) => Viewer::Account,
-        }
+        crate::model::Viewer::of(self.account.as_ref())
     }
 
     pub fn session_secret(&self) -> Option<&str> {

@@ -16,7 +16,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    Chrome, Visitor, WebForm, directory::kind_key, directory::role_key, encode, ok, render,
+    Chrome, Visitor, WebForm, directory::kind_key, directory::role_key, encode, given, ok, render,
 };
 use crate::{
     AppState,
@@ -194,10 +194,6 @@ async fn organisations_page(
     v.finish(result)
 }
 
-fn blank_none(value: &str) -> Option<String> {
-    Some(value.trim().to_string()).filter(|v| !v.is_empty())
-}
-
 async fn create_organisation(
     State(state): State<AppState>,
     v: Visitor,
@@ -214,9 +210,9 @@ async fn create_organisation(
                 slug: f.slug.clone(),
                 name: f.name.clone(),
                 kind: f.kind.clone(),
-                uai: blank_none(&f.uai),
-                parent: blank_none(&f.parent),
-                visibility: blank_none(&f.visibility),
+                uai: given(&f.uai),
+                parent: given(&f.parent),
+                visibility: given(&f.visibility),
                 ..CreateOrganisation::default()
             },
         )
@@ -273,19 +269,16 @@ async fn members_view(
     error: Option<String>,
 ) -> AppResult<Response> {
     let tr = v.tr();
+    let mut status = status_of(&error);
+    let mut error = error;
     let (members, next) = if organisation.is_empty() {
         (Vec::new(), None)
     } else {
-        match organisations::members(
-            state,
-            &organisation,
-            &PageRequest {
-                cursor,
-                limit: Some(100),
-            },
-        )
-        .await
-        {
+        let request = PageRequest {
+            cursor,
+            limit: Some(100),
+        };
+        match organisations::members(state, &organisation, &request).await {
             Ok(page) => (
                 page.items
                     .into_iter()
@@ -302,25 +295,17 @@ async fn members_view(
                     )
                 }),
             ),
+            // The organisation named does not exist: said in the page.
             Err(e) if e.kind == ErrorKind::NotFound => {
-                return render(
-                    StatusCode::NOT_FOUND,
-                    &MembersPage {
-                        c: v.chrome("admin"),
-                        organisation,
-                        members: Vec::new(),
-                        roles: roles(v),
-                        next: None,
-                        f,
-                        error: Some(e.message.into_owned()),
-                    },
-                );
+                status = StatusCode::NOT_FOUND;
+                error = Some(e.message.into_owned());
+                (Vec::new(), None)
             }
             Err(e) => return Err(e),
         }
     };
     render(
-        status_of(&error),
+        status,
         &MembersPage {
             c: v.chrome("admin"),
             organisation,
