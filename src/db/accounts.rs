@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
-use super::{DbConn, schema::accounts};
+use super::{DbConn, one_of, schema::accounts};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = accounts)]
@@ -232,7 +232,7 @@ pub fn usage_counts(conn: &mut DbConn) -> QueryResult<(i64, i64, i64)> {
 
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Account>> {
     accounts::table
-        .filter(accounts::id.eq_any(ids))
+        .filter(one_of(accounts::id, ids))
         .select(Account::as_select())
         .load(conn)
 }

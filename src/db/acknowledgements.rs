@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
 use super::{
-    DbConn,
+    DbConn, one_of,
     schema::{acknowledgements, notifications},
 };
 
@@ -54,7 +54,7 @@ pub fn read_by(conn: &mut DbConn, account_id: i64, ids: &[i64]) -> QueryResult<H
     }
     Ok(acknowledgements::table
         .filter(acknowledgements::account_id.eq(account_id))
-        .filter(acknowledgements::announcement_id.eq_any(ids))
+        .filter(one_of(acknowledgements::announcement_id, ids))
         .select(acknowledgements::announcement_id)
         .load::<i64>(conn)?
         .into_iter()

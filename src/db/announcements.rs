@@ -9,6 +9,7 @@ use diesel::{
 use super::{
     DbConn,
     connection::MultiBackend,
+    one_of,
     schema::{announcement_attachments, announcements},
 };
 
@@ -169,7 +170,7 @@ pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Announceme
 
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Announcement>> {
     announcements::table
-        .filter(announcements::id.eq_any(ids))
+        .filter(one_of(announcements::id, ids))
         .select(Announcement::as_select())
         .load(conn)
 }
@@ -217,7 +218,7 @@ pub fn attachments_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Attachm
         return Ok(Vec::new());
     }
     announcement_attachments::table
-        .filter(announcement_attachments::announcement_id.eq_any(ids))
+        .filter(one_of(announcement_attachments::announcement_id, ids))
         .order((
             announcement_attachments::announcement_id.asc(),
             announcement_attachments::position.asc(),
@@ -246,8 +247,7 @@ impl Audience {
         let mut any: Predicate = Box::new(sql::<Bool>("1 = 0"));
         if !self.public_of.is_empty() {
             any = Box::new(
-                any.or(announcements::organisation_id
-                    .eq_any(self.public_of.clone())
+                any.or(one_of(announcements::organisation_id, &self.public_of)
                     .and(announcements::public.eq(true))),
             );
         }

@@ -21,6 +21,7 @@ use super::{
     DbConn,
     accounts::Account,
     connection::MultiBackend,
+    one_of,
     organisations::Organisation,
     schema::{accounts, memberships, organisations},
 };
@@ -161,7 +162,7 @@ pub fn search_organisations(
     limit: i64,
 ) -> QueryResult<Vec<Organisation>> {
     let mut query = organisations::table
-        .filter(organisations::visibility.eq_any(search.visibilities.clone()))
+        .filter(one_of(organisations::visibility, &search.visibilities))
         .select(Organisation::as_select())
         // The folded name comes first in `search_text`: name order, accents ignored.
         .order((organisations::search_text.asc(), organisations::id.asc()))
@@ -170,7 +171,7 @@ pub fn search_organisations(
         .into_boxed::<MultiBackend>();
     if !search.terms.is_empty() {
         match matching_ids(conn, "organisations", &search.terms, search.candidates)? {
-            Some(ids) => query = query.filter(organisations::id.eq_any(ids)),
+            Some(ids) => query = query.filter(one_of(organisations::id, &ids)),
             None => {
                 for words in has_words(conn, "organisations", &search.terms) {
                     query = query.filter(words);
@@ -219,7 +220,7 @@ pub fn search_people(
     let mut query = accounts::table
         .filter(accounts::local.eq(true))
         .filter(accounts::disabled.eq(false))
-        .filter(accounts::name_visibility.eq_any(search.visibilities.clone()))
+        .filter(one_of(accounts::name_visibility, &search.visibilities))
         .select(Account::as_select())
         .order((accounts::search_text.asc(), accounts::id.asc()))
         .offset(offset)
@@ -227,7 +228,7 @@ pub fn search_people(
         .into_boxed::<MultiBackend>();
     if !search.terms.is_empty() {
         match matching_ids(conn, "accounts", &search.terms, search.candidates)? {
-            Some(ids) => query = query.filter(accounts::id.eq_any(ids)),
+            Some(ids) => query = query.filter(one_of(accounts::id, &ids)),
             None => {
                 for words in has_words(conn, "accounts", &search.terms) {
                     query = query.filter(words);
@@ -263,7 +264,7 @@ pub fn search_people(
         };
     if let Some(members) = members {
         query = query
-            .filter(accounts::roles_visibility.eq_any(search.visibilities.clone()))
+            .filter(one_of(accounts::roles_visibility, &search.visibilities))
             .filter(members);
     }
     query.load(conn)

@@ -16,6 +16,7 @@ use super::{
     DbConn, accounts,
     announcements::{Announcement, Filter},
     connection::MultiBackend,
+    one_of,
     schema::{acknowledgements, announcements, home_feed, memberships, organisations},
 };
 
@@ -92,7 +93,7 @@ pub fn readers(conn: &mut DbConn, announcement: &Announcement) -> QueryResult<Ve
     reached.push(announcement.organisation_id);
     let wanted = announcement.roles();
     let mut ids: Vec<i64> = memberships::table
-        .filter(memberships::organisation_id.eq_any(&reached))
+        .filter(one_of(memberships::organisation_id, &reached))
         .select((memberships::account_id, memberships::role))
         .load::<(i64, String)>(conn)?
         .into_iter()

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
 use super::{
-    DbConn,
+    DbConn, one_of,
     schema::{accounts, memberships, organisations},
 };
 
@@ -133,7 +133,7 @@ pub struct Listed {
 pub fn of_accounts(conn: &mut DbConn, account_ids: &[i64]) -> QueryResult<Vec<Listed>> {
     memberships::table
         .inner_join(organisations::table)
-        .filter(memberships::account_id.eq_any(account_ids))
+        .filter(one_of(memberships::account_id, account_ids))
         .order((organisations::name.asc(), memberships::role.asc()))
         .select((
             memberships::account_id,

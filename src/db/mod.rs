@@ -17,6 +17,7 @@ pub mod home_feed;
 pub mod instance;
 pub mod memberships;
 pub mod modules;
+mod one_of;
 pub mod organisations;
 pub mod outbox;
 pub mod peers;
@@ -27,12 +28,14 @@ pub mod tokens;
 pub mod tombstones;
 pub mod usage;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use chrono::{NaiveDateTime, SubsecRound, Utc};
+use tokio::sync::Semaphore;
 
 pub use connection::{Backend, DatabaseUrl, DbConn};
 pub use migrations::{MigrationReport, revert_all_migrations, run_migrations};
+pub use one_of::{OneOf, one_of};
 
 /// Runs the same diesel expression on whichever backend the connection holds.
 /// For the few queries the `MultiConnection` cannot express (`ON CONFLICT`,
@@ -115,6 +118,12 @@ pub type PooledConn = r2d2::PooledConnection<connection::Manager>;
 pub struct Db {
     pool: Pool,
     backend: Backend,
+    /// One permit per pooled connection. Work waits for a permit on the
+    /// async side before taking a blocking thread: under load, a hundred
+    /// requests would otherwise park a hundred threads on the pool's
+    /// condition variable, and the wake-ups between them cost more CPU
+    /// than the queries (perf, benches/timeline.rs).
+    permits: Arc<Semaphore>,
 }
 
 /// What the pool is built from.
@@ -135,12 +144,16 @@ impl Db {
             .max_size(options.size)
             .min_idle(Some(1))
             .connection_timeout(options.connect_timeout)
+            // An SQLite connection is a file handle that cannot go stale;
+            // checking it costs a parsed `SELECT 1` on every query.
+            .test_on_check_out(url.backend() == Backend::Postgres)
             .error_handler(Box::new(connection::LogErrors))
             .build_unchecked(manager);
         drop(first);
         Ok(Self {
             pool,
             backend: url.backend(),
+            permits: Arc::new(Semaphore::new(options.size as usize)),
         })
     }
 
@@ -161,12 +174,19 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|e| E::from(DbError::Task(e.to_string())))?;
         let pool = self.pool.clone();
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             let mut conn = pool.get().map_err(DbError::from)?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            drop(conn);
+            drop(permit);
+            result
         })
         .await
         .map_err(|e| E::from(DbError::Task(e.to_string())))?

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
-use super::{DbConn, schema::organisations};
+use super::{DbConn, one_of, schema::organisations};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = organisations)]
@@ -168,7 +168,7 @@ pub fn list(
 ) -> QueryResult<Vec<Organisation>> {
     organisations::table
         .filter(organisations::local.eq(true))
-        .filter(organisations::visibility.eq_any(visibilities))
+        .filter(one_of(organisations::visibility, visibilities))
         .filter(organisations::id.gt(after_id))
         .order(organisations::id.asc())
         .limit(limit)
@@ -348,14 +348,14 @@ pub struct OrganisationName {
 
 pub fn names_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<OrganisationName>> {
     organisations::table
-        .filter(organisations::id.eq_any(ids))
+        .filter(one_of(organisations::id, ids))
         .select(OrganisationName::as_select())
         .load(conn)
 }
 
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Organisation>> {
     organisations::table
-        .filter(organisations::id.eq_any(ids))
+        .filter(one_of(organisations::id, ids))
         .select(Organisation::as_select())
         .load(conn)
 }
@@ -364,7 +364,7 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Organisation>> 
 pub fn count_local(conn: &mut DbConn, visibilities: &[&str]) -> QueryResult<i64> {
     organisations::table
         .filter(organisations::local.eq(true))
-        .filter(organisations::visibility.eq_any(visibilities))
+        .filter(one_of(organisations::visibility, visibilities))
         .count()
         .get_result(conn)
 }

@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
 use super::{
-    DbConn,
+    DbConn, one_of,
     schema::{delivery_domains, outbox},
 };
 
@@ -126,7 +126,7 @@ pub fn lease_lanes(
             DbConn::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
             DbConn::Sqlite(_) => due.load(conn)?,
         };
-        diesel::update(delivery_domains::table.filter(delivery_domains::domain.eq_any(&domains)))
+        diesel::update(delivery_domains::table.filter(one_of(delivery_domains::domain, &domains)))
             .set((
                 delivery_domains::leased_by.eq(holder),
                 delivery_domains::leased_until.eq(lease_until),
@@ -253,7 +253,7 @@ pub fn give_up_older_than(
             .select(OutboxRow::as_select())
             .load(conn)?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+        diesel::update(outbox::table.filter(one_of(outbox::id, &ids)))
             .set(outbox::failed_at.eq(now))
             .execute(conn)?;
         Ok(rows)

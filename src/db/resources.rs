@@ -11,6 +11,7 @@ use diesel::{
 use super::{
     DbConn,
     connection::MultiBackend,
+    one_of,
     schema::{mirrored_domains, organisations, resource_files, resource_versions, resources},
 };
 
@@ -219,7 +220,7 @@ pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Resource>>
 /// The versions of some resources, newest first within each.
 pub fn versions_of(conn: &mut DbConn, resource_ids: &[i64]) -> QueryResult<Vec<Version>> {
     resource_versions::table
-        .filter(resource_versions::resource_id.eq_any(resource_ids))
+        .filter(one_of(resource_versions::resource_id, resource_ids))
         .order((
             resource_versions::resource_id.asc(),
             resource_versions::version.desc(),
@@ -232,7 +233,7 @@ pub fn versions_of(conn: &mut DbConn, resource_ids: &[i64]) -> QueryResult<Vec<V
 /// position.
 pub fn files_of(conn: &mut DbConn, resource_ids: &[i64]) -> QueryResult<Vec<File>> {
     resource_files::table
-        .filter(resource_files::resource_id.eq_any(resource_ids))
+        .filter(one_of(resource_files::resource_id, resource_ids))
         .order((
             resource_files::resource_id.asc(),
             resource_files::version.desc(),
@@ -343,7 +344,7 @@ pub fn search(
         .filter(
             resources::organisation_id.eq_any(
                 organisations::table
-                    .filter(organisations::visibility.eq_any(search.visibilities.clone()))
+                    .filter(one_of(organisations::visibility, &search.visibilities))
                     .select(organisations::id),
             ),
         )

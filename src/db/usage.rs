@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDateTime};
 use diesel::{dsl::count_star, prelude::*, result::QueryResult};
 
 use super::{
-    DbConn,
+    DbConn, one_of,
     schema::{account_weeks, usage_counters},
 };
 
@@ -53,7 +53,7 @@ pub fn count(conn: &mut DbConn, name: &str, by: i64) -> QueryResult<usize> {
 /// Active accounts of each of these weeks.
 pub fn active_accounts(conn: &mut DbConn, weeks: &[String]) -> QueryResult<Vec<(String, i64)>> {
     account_weeks::table
-        .filter(account_weeks::week.eq_any(weeks))
+        .filter(one_of(account_weeks::week, weeks))
         .group_by(account_weeks::week)
         .select((account_weeks::week, count_star()))
         .load(conn)
@@ -62,7 +62,7 @@ pub fn active_accounts(conn: &mut DbConn, weeks: &[String]) -> QueryResult<Vec<(
 /// Counter values of these weeks, as (week, name, value).
 pub fn counters(conn: &mut DbConn, weeks: &[String]) -> QueryResult<Vec<(String, String, i64)>> {
     usage_counters::table
-        .filter(usage_counters::week.eq_any(weeks))
+        .filter(one_of(usage_counters::week, weeks))
         .select((
             usage_counters::week,
             usage_counters::name,
