@@ -2,9 +2,7 @@
 //! published here and what followed organisations published elsewhere.
 
 use chrono::NaiveDateTime;
-use diesel::{
-    dsl::sql, expression::BoxableExpression, prelude::*, result::QueryResult, sql_types::Bool,
-};
+use diesel::{expression::BoxableExpression, prelude::*, result::QueryResult, sql_types::Bool};
 
 use super::{
     DbConn,
@@ -244,7 +242,7 @@ impl Audience {
     }
 
     fn predicate(&self) -> Predicate {
-        let mut any: Predicate = Box::new(sql::<Bool>("1 = 0"));
+        let mut any: Predicate = Box::new(false.into_sql::<Bool>());
         if !self.public_of.is_empty() {
             any = Box::new(
                 any.or(one_of(announcements::organisation_id, &self.public_of)
@@ -282,7 +280,7 @@ pub struct Filter {
 
 impl Filter {
     fn predicate(&self) -> Predicate {
-        let mut all: Predicate = Box::new(sql::<Bool>("1 = 1"));
+        let mut all: Predicate = Box::new(true.into_sql::<Bool>());
         if let Some(organisation) = self.organisation_id {
             all = Box::new(all.and(announcements::organisation_id.eq(organisation)));
         }
@@ -346,7 +344,7 @@ pub fn of_organisation(
     let public: Predicate = if public_only {
         Box::new(announcements::public.eq(true))
     } else {
-        Box::new(sql::<Bool>("1 = 1"))
+        Box::new(true.into_sql::<Bool>())
     };
     announcements::table
         .filter(announcements::organisation_id.eq(organisation_id))

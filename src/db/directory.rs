@@ -9,13 +9,7 @@
 //! words until the page is full, which sorting every match would not
 //! allow at this speed.
 
-use diesel::{
-    dsl::sql,
-    expression::BoxableExpression,
-    prelude::*,
-    result::QueryResult,
-    sql_types::{Bool, Text},
-};
+use diesel::{expression::BoxableExpression, prelude::*, result::QueryResult, sql_types::Bool};
 
 use super::{
     DbConn,
@@ -24,6 +18,7 @@ use super::{
     one_of,
     organisations::Organisation,
     schema::{accounts, memberships, organisations},
+    words::{Words, matching_ids},
 };
 
 /// Where an entry comes from.
@@ -75,83 +70,6 @@ pub struct PeopleSearch {
 /// query is answered from the name-ordered index instead.
 const CANDIDATES: usize = 2_000;
 
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    id: i64,
-}
-
-/// The ids of the rows of `table` matching every term (each a word
-/// prefix), from the backend's full-text index; `None` when there are more
-/// than `CANDIDATES`.
-fn matching_ids(
-    conn: &mut DbConn,
-    table: &str,
-    terms: &[String],
-    candidates: Option<usize>,
-) -> QueryResult<Option<Vec<i64>>> {
-    let candidates = candidates.unwrap_or(CANDIDATES);
-    let limit = candidates + 1;
-    let rows: Vec<Id> = match conn {
-        DbConn::Sqlite(c) => {
-            // FTS5: `"ecole"* "jules"*`, each a quoted prefix, all required.
-            let query = terms
-                .iter()
-                .map(|t| format!("\"{t}\"*"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            diesel::sql_query(format!(
-                "SELECT rowid AS id FROM {table}_fts WHERE {table}_fts MATCH ? LIMIT {limit}"
-            ))
-            .bind::<Text, _>(query)
-            .load(c)?
-        }
-        DbConn::Postgres(c) => {
-            let query = tsquery(terms);
-            diesel::sql_query(format!(
-                "SELECT id FROM {table} WHERE search_vector @@ to_tsquery('simple', $1) LIMIT {limit}"
-            ))
-            .bind::<Text, _>(query)
-            .load(c)?
-        }
-    };
-    Ok((rows.len() <= candidates).then(|| rows.into_iter().map(|r| r.id).collect()))
-}
-
-/// The same test as the full-text index, row by row, for the broad
-/// queries that read the name-ordered index and stop at the page's end.
-/// SQLite tests the folded words with `LIKE`; PostgreSQL uses the stored
-/// `tsvector`, whose statistics tell its planner that the match is broad
-/// (a `LIKE` on an expression it would take for a rare one, and sort
-/// every row).
-fn has_words<T>(conn: &DbConn, table: &str, terms: &[String]) -> Vec<Predicate<T>> {
-    match conn {
-        DbConn::Sqlite(_) => terms
-            .iter()
-            .map(|t| -> Predicate<T> {
-                Box::new(
-                    sql::<Bool>(&format!("(' ' || {table}.search_text) LIKE "))
-                        .bind::<Text, _>(format!("% {t}%")),
-                )
-            })
-            .collect(),
-        DbConn::Postgres(_) => vec![Box::new(
-            sql::<Bool>(&format!("{table}.search_vector @@ to_tsquery('simple', "))
-                .bind::<Text, _>(tsquery(terms))
-                .sql(")"),
-        )],
-    }
-}
-
-/// `ecole:* & jules:*`: every term as a prefix.
-fn tsquery(terms: &[String]) -> String {
-    terms
-        .iter()
-        .map(|t| format!("{t}:*"))
-        .collect::<Vec<_>>()
-        .join(" & ")
-}
-
 type Predicate<T> = Box<dyn BoxableExpression<T, MultiBackend, SqlType = Bool>>;
 
 /// One page of organisations, by name, from `offset`.
@@ -170,14 +88,11 @@ pub fn search_organisations(
         .limit(limit)
         .into_boxed::<MultiBackend>();
     if !search.terms.is_empty() {
-        match matching_ids(conn, "organisations", &search.terms, search.candidates)? {
-            Some(ids) => query = query.filter(one_of(organisations::id, &ids)),
-            None => {
-                for words in has_words(conn, "organisations", &search.terms) {
-                    query = query.filter(words);
-                }
-            }
-        }
+        let at_most = search.candidates.unwrap_or(CANDIDATES);
+        query = match matching_ids(conn, "organisations", &search.terms, at_most)? {
+            Some(ids) => query.filter(one_of(organisations::id, &ids)),
+            None => query.filter(Words::vector("organisations", &search.terms)),
+        };
     }
     if let Some(kind) = &search.kind {
         query = query.filter(organisations::kind.eq(kind.clone()));
@@ -227,14 +142,11 @@ pub fn search_people(
         .limit(limit)
         .into_boxed::<MultiBackend>();
     if !search.terms.is_empty() {
-        match matching_ids(conn, "accounts", &search.terms, search.candidates)? {
-            Some(ids) => query = query.filter(one_of(accounts::id, &ids)),
-            None => {
-                for words in has_words(conn, "accounts", &search.terms) {
-                    query = query.filter(words);
-                }
-            }
-        }
+        let at_most = search.candidates.unwrap_or(CANDIDATES);
+        query = match matching_ids(conn, "accounts", &search.terms, at_most)? {
+            Some(ids) => query.filter(one_of(accounts::id, &ids)),
+            None => query.filter(Words::vector("accounts", &search.terms)),
+        };
     }
     let members: Option<Predicate<accounts::table>> =
         match (search.role.clone(), search.organisation_id) {

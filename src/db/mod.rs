@@ -27,6 +27,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod tombstones;
 pub mod usage;
+mod words;
 
 use std::{sync::Arc, time::Duration};
 

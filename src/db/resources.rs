@@ -4,15 +4,14 @@
 //! whose files this instance keeps a copy of.
 
 use chrono::NaiveDateTime;
-use diesel::{
-    dsl::sql, expression::BoxableExpression, prelude::*, result::QueryResult, sql_types::Bool,
-};
+use diesel::{prelude::*, result::QueryResult};
 
 use super::{
     DbConn,
     connection::MultiBackend,
     one_of,
     schema::{mirrored_domains, organisations, resource_files, resource_versions, resources},
+    words::Words,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -295,15 +294,6 @@ pub struct Search {
     pub visibilities: Vec<&'static str>,
 }
 
-type Predicate = Box<dyn BoxableExpression<resources::table, MultiBackend, SqlType = Bool>>;
-
-fn word(term: &str) -> Predicate {
-    Box::new(
-        sql::<Bool>("(' ' || resources.search_text) LIKE ")
-            .bind::<diesel::sql_types::Text, _>(format!("% {term}%")),
-    )
-}
-
 /// One page of resources, newest first, after `before_id` (0: the first).
 pub fn search(
     conn: &mut DbConn,
@@ -319,8 +309,8 @@ pub fn search(
     if before_id > 0 {
         query = query.filter(resources::id.lt(before_id));
     }
-    for term in &search.terms {
-        query = query.filter(word(term));
+    if !search.terms.is_empty() {
+        query = query.filter(Words::like("resources", &search.terms));
     }
     if let Some(licence) = &search.licence {
         query = query.filter(resources::licence.eq(licence.clone()));

@@ -1,0 +1,1 @@
+DROP INDEX organisations_department_kind_idx;
