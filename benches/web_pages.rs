@@ -4,6 +4,7 @@
 //!
 //!     cargo bench --bench web_pages
 //!     PREAU_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1/postgres cargo bench --bench web_pages
+//!     PREAU_BENCH_PAGE=organisation cargo bench --bench web_pages
 //!
 //! The instance holds a circonscription with 60 schools, 500 announcements
 //! for it (the reader's timeline is full), 100 shared resources and 50
@@ -293,7 +294,12 @@ async fn main() {
     ];
     let mut worst_p99: f64 = 0.0;
     let mut largest = 0;
+    // `PREAU_BENCH_PAGE=organisation` measures that page alone (to profile it).
+    let only = std::env::var("PREAU_BENCH_PAGE").ok();
     for (name, path, cookie) in pages {
+        if only.as_deref().is_some_and(|page| page != name) {
+            continue;
+        }
         let url = format!("http://127.0.0.1:{port}{path}");
         let get = |client: &reqwest::Client| {
             let mut request = client
