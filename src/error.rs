@@ -124,7 +124,7 @@ impl AppError {
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
-            DbError::Pool(_) | DbError::Connect { .. } => {
+            DbError::Pool(_) | DbError::Busy(_) | DbError::Connect { .. } => {
                 Self::new(ErrorKind::Unavailable, "database unavailable").with_cause(e)
             }
             DbError::Query(diesel::result::Error::NotFound) => {

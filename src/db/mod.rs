@@ -67,6 +67,8 @@ pub enum DbError {
     Setup(String),
     #[error("no database connection available: {0}")]
     Pool(#[from] r2d2::Error),
+    #[error("no database connection became free within {} s", .0.as_secs())]
+    Busy(Duration),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
     #[error("migration failed: {0}")]
@@ -125,6 +127,8 @@ pub struct Db {
     /// condition variable, and the wake-ups between them cost more CPU
     /// than the queries (perf, benches/timeline.rs).
     permits: Arc<Semaphore>,
+    /// How long work waits for a permit (`database.connect_timeout_secs`).
+    wait: Duration,
 }
 
 /// What the pool is built from.
@@ -155,6 +159,7 @@ impl Db {
             pool,
             backend: url.backend(),
             permits: Arc::new(Semaphore::new(options.size as usize)),
+            wait: options.connect_timeout,
         })
     }
 
@@ -175,9 +180,9 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
+        let permit = tokio::time::timeout(self.wait, Arc::clone(&self.permits).acquire_owned())
             .await
+            .map_err(|_| E::from(DbError::Busy(self.wait)))?
             .map_err(|e| E::from(DbError::Task(e.to_string())))?;
         let pool = self.pool.clone();
         let span = tracing::Span::current();
@@ -241,4 +246,47 @@ pub fn now() -> NaiveDateTime {
 /// A time as stored (see [`now`]).
 pub fn stored(t: chrono::DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc().trunc_subsecs(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn work_waits_for_a_free_connection_then_gives_up() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = DatabaseUrl::Sqlite(dir.path().join("preau.db"));
+        let options = PoolOptions {
+            size: 1,
+            busy_timeout_ms: 1_000,
+            connect_timeout: Duration::from_millis(300),
+        };
+        let db = Db::connect(&url, &options).expect("pool");
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let (started, holding) = tokio::sync::oneshot::channel::<()>();
+        let holder = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.run(move |_| {
+                    let _ = started.send(());
+                    let _ = released.recv();
+                    Ok::<_, DbError>(())
+                })
+                .await
+            })
+        };
+        holding
+            .await
+            .expect("the first task holds the only connection");
+        let refused = db.run(|_| Ok::<_, DbError>(())).await;
+        assert!(
+            matches!(refused, Err(DbError::Busy(wait)) if wait == options.connect_timeout),
+            "{refused:?}"
+        );
+        release.send(()).expect("release");
+        holder.await.expect("join").expect("holder");
+        db.run(|_| Ok::<_, DbError>(()))
+            .await
+            .expect("a free connection again");
+    }
 }
