@@ -1,0 +1,145 @@
+//! The directory through the browser: search, organisation pages and
+//! following.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use super::{Browser, PASSWORD, markup::item_around};
+use crate::harness::TestApp;
+
+/// A department with a school under it and an inspector; an admin token.
+async fn department() -> (TestApp, String) {
+    let app = TestApp::new().await;
+    let admin = app.admin().await;
+    for body in [
+        json!({"slug": "dsden44", "name": "DSDEN de Loire-Atlantique", "kind": "department"}),
+        json!({"slug": "ecole-jules-verne", "name": "École Jules Verne", "kind": "ecole",
+               "uai": "0440001m", "parent": "dsden44", "city": "Nantes"}),
+    ] {
+        let created = app.post("/api/v1/organisations", &admin, body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    }
+    app.account("ines", false).await;
+    app.account("parent", false).await;
+    let added = app
+        .post(
+            "/api/v1/organisations/dsden44/members",
+            &admin,
+            json!({"username": "ines", "role": "inspector"}),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    (app, admin)
+}
+
+#[tokio::test]
+async fn the_directory_finds_shows_and_follows_organisations() {
+    let (app, _admin) = department().await;
+    let mut visitor = Browser::speaking(&app, "en");
+
+    let search = visitor.get("/directory").await;
+    assert_eq!(search.status, StatusCode::OK, "{}", search.show());
+    assert!(search.has("action=\"/directory\""), "{}", search.show());
+    let json = app.get_as("/directory", "application/activity+json").await;
+    assert_eq!(json.status, StatusCode::OK);
+    assert_eq!(json.body["type"], "OrderedCollection", "{}", json.body);
+    assert!(
+        json.body["totalItems"].as_i64().unwrap_or(0) >= 2,
+        "{}",
+        json.body
+    );
+
+    let found = visitor.get("/directory?q=ecole").await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.show());
+    let line = item_around(
+        &found.html,
+        "href=\"/directory/organisations/ecole-jules-verne\"",
+    )
+    .unwrap_or_else(|| panic!("no accent-free match: {}", found.show()));
+    assert!(line.contains("École Jules Verne"), "{line}");
+    assert!(!found.has("href=\"/directory/organisations/dsden44\""));
+    assert_eq!(found.input("q").as_deref(), Some("ecole"));
+    let nothing = visitor.get("/directory?q=zzzyx").await;
+    assert!(!nothing.has("class=\"results\""));
+
+    // The organisation's page, for a signed-in member of the public.
+    let mut parent = Browser::speaking(&app, "en");
+    assert_eq!(
+        parent.sign_in("parent", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let path = "/directory/organisations/dsden44";
+    let page = parent.get(path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.show());
+    assert!(page.has("<h1>DSDEN de Loire-Atlantique</h1>"));
+    let child = item_around(
+        &page.html,
+        "href=\"/directory/organisations/ecole-jules-verne\"",
+    )
+    .unwrap_or_else(|| panic!("child missing: {}", page.show()));
+    assert!(child.contains("École Jules Verne"));
+    let member = item_around(&page.html, "href=\"/directory/people/ines\"")
+        .unwrap_or_else(|| panic!("member missing: {}", page.show()));
+    assert!(member.contains("inspector"), "{member}");
+    let school = parent
+        .get("/directory/organisations/ecole-jules-verne")
+        .await;
+    assert!(
+        school.has("href=\"/directory/organisations/dsden44\""),
+        "parent link: {}",
+        school.show()
+    );
+
+    let actor = parent.get("/orgs/dsden44").await;
+    assert_eq!(actor.status, StatusCode::OK, "{}", actor.show());
+    assert!(actor.has("<h1>DSDEN de Loire-Atlantique</h1>"));
+    assert!(actor.has("href=\"/directory/people/ines\""));
+
+    // Follow, see it among the timeline's sources, unfollow.
+    let target = "http://preau.test/orgs/dsden44";
+    assert!(page.has("action=\"/follows\""), "{}", page.show());
+    assert_eq!(page.input("target").as_deref(), Some(target));
+    let option = format!("<option value=\"{target}\"");
+    let timeline = parent.get("/timeline").await;
+    assert!(!timeline.has(&option), "not followed yet");
+    let followed = parent
+        .post(
+            "/follows",
+            &[("csrf", &page.csrf()), ("target", target), ("next", path)],
+        )
+        .await;
+    assert_eq!(
+        followed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        followed.show()
+    );
+    assert_eq!(followed.location(), path);
+    let page = parent.get(path).await;
+    assert!(page.has("action=\"/follows/delete\""), "{}", page.show());
+    assert!(page.has("class=\"flash\""));
+    let timeline = parent.get("/timeline").await;
+    assert!(timeline.has(&option), "{}", timeline.show());
+
+    let unfollowed = parent
+        .post(
+            "/follows/delete",
+            &[("csrf", &page.csrf()), ("target", target), ("next", path)],
+        )
+        .await;
+    assert_eq!(
+        unfollowed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        unfollowed.show()
+    );
+    let page = parent.get(path).await;
+    assert!(page.has("action=\"/follows\""));
+    let timeline = parent.get("/timeline").await;
+    assert!(!timeline.has(&option), "{}", timeline.show());
+
+    // Anonymous visitors see the page without a follow button.
+    let page = visitor.get(path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.has("action=\"/follows\""));
+}
