@@ -14,14 +14,16 @@
 mod annuaire_file;
 #[path = "support/bench_db.rs"]
 mod bench_db;
+#[path = "support/bench_server.rs"]
+mod bench_server;
 
 use std::time::{Duration, Instant};
 
 use annuaire_file::{ROWS, generate};
 use bench_db::BenchDb;
+use bench_server::BenchServer;
 use diesel::{RunQueryDsl, sql_query};
-use preau::{AppState, config::Settings, directory::annuaire, web};
-use tokio::net::TcpListener;
+use preau::directory::annuaire;
 
 /// Concurrent clients; `PREAU_BENCH_CLIENTS` changes it (1 shows each
 /// query's own latency).
@@ -63,28 +65,18 @@ fn query(n: usize) -> (&'static str, String) {
 
 #[tokio::main]
 async fn main() {
-    let db = BenchDb::new();
     let backend = BenchDb::backend_name();
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let domain = format!("localhost:{port}");
-    let mut settings = Settings {
-        domain: domain.clone(),
-        data_dir: db.dir.path().to_path_buf(),
-        ..Settings::default()
-    };
-    settings.database.url = db.url.clone();
-    // `PREAU_BENCH_POOL` tries another connection pool size.
-    if let Some(size) = std::env::var("PREAU_BENCH_POOL")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        settings.database.pool_size = size;
-    }
-    let state = AppState::open(settings).await.expect("open");
-    preau::services::instance::ensure_keys(&state)
-        .await
-        .expect("keys");
+    let mut server = BenchServer::open(|s| {
+        // `PREAU_BENCH_POOL` tries another connection pool size.
+        if let Some(size) = std::env::var("PREAU_BENCH_POOL")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            s.database.pool_size = size;
+        }
+    })
+    .await;
+    let (state, port, domain) = (server.state.clone(), server.port, server.domain.clone());
 
     let started = Instant::now();
     let (csv, settings) = (generate(), state.settings.clone());
@@ -110,13 +102,7 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    let config = preau::federation::config(state.clone())
-        .await
-        .expect("federation");
-    let router = web::router(state.clone(), config);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    server.serve().await;
     let clients = clients();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
@@ -197,5 +183,5 @@ async fn main() {
         RUN.as_secs()
     );
     drop(state);
-    drop(db);
+    drop(server);
 }

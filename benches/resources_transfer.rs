@@ -11,19 +11,16 @@
 
 #[path = "support/bench_db.rs"]
 mod bench_db;
+#[path = "support/bench_server.rs"]
+mod bench_server;
 
 use std::time::Instant;
 
 use bench_db::BenchDb;
+use bench_server::BenchServer;
 use bytes::Bytes;
 use futures_util::StreamExt;
-use preau::{
-    AppState,
-    config::Settings,
-    services::{Caller, auth, organisations},
-    web,
-};
-use tokio::net::TcpListener;
+use preau::services::{Caller, auth, organisations};
 
 const MB: usize = 1024 * 1024;
 const CHUNK: usize = 256 * 1024;
@@ -77,23 +74,13 @@ fn body(size: usize, seed: u8) -> reqwest::Body {
 
 #[tokio::main]
 async fn main() {
-    let db = BenchDb::new();
     let backend = BenchDb::backend_name();
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let domain = format!("localhost:{port}");
-    let mut settings = Settings {
-        domain: domain.clone(),
-        data_dir: db.dir.path().to_path_buf(),
-        ..Settings::default()
-    };
-    settings.database.url = db.url.clone();
-    settings.limits.max_upload_bytes = 200 * MB as u64;
-    settings.limits.request_timeout_secs = 600;
-    let state = AppState::open(settings).await.expect("open");
-    preau::services::instance::ensure_keys(&state)
-        .await
-        .expect("keys");
+    let mut server = BenchServer::open(|s| {
+        s.limits.max_upload_bytes = 200 * MB as u64;
+        s.limits.request_timeout_secs = 600;
+    })
+    .await;
+    let (state, port, domain) = (server.state.clone(), server.port, server.domain.clone());
     preau::services::accounts::create(
         &state,
         &Caller::Operator,
@@ -122,13 +109,7 @@ async fn main() {
     let token = auth::create_token(&state, &Caller::Operator, "cpc", "bench")
         .await
         .expect("token");
-    let config = preau::federation::config(state.clone())
-        .await
-        .expect("federation");
-    let router = web::router(state.clone(), config);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    server.serve().await;
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
 
@@ -181,5 +162,5 @@ async fn main() {
         );
     }
     drop(state);
-    drop(db);
+    drop(server);
 }

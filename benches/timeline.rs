@@ -14,19 +14,18 @@
 
 #[path = "support/bench_db.rs"]
 mod bench_db;
+#[path = "support/bench_server.rs"]
+mod bench_server;
 
 use std::time::{Duration, Instant};
 
 use bench_db::BenchDb;
+use bench_server::BenchServer;
 use diesel::{RunQueryDsl, sql_query};
 use preau::{
-    AppState,
-    config::Settings,
     db::DbConn,
     services::{Caller, announcements, auth},
-    web,
 };
-use tokio::net::TcpListener;
 
 const ORGS: usize = 1_000;
 const ACCOUNTS: usize = 10_000;
@@ -122,22 +121,12 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let db = BenchDb::new();
     let backend = BenchDb::backend_name();
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let domain = format!("localhost:{port}");
-    let mut settings = Settings {
-        domain: domain.clone(),
-        data_dir: db.dir.path().to_path_buf(),
-        ..Settings::default()
-    };
-    settings.database.url = db.url.clone();
-    settings.federation.debug = true;
-    let state = AppState::open(settings).await.expect("open");
-    preau::services::instance::ensure_keys(&state)
-        .await
-        .expect("keys");
+    let mut server = BenchServer::open(|s| {
+        s.federation.debug = true;
+    })
+    .await;
+    let (state, port, domain) = (server.state.clone(), server.port, server.domain.clone());
 
     let started = Instant::now();
     let seed_domain = domain.clone();
@@ -170,13 +159,7 @@ async fn main() {
         );
     }
 
-    let config = preau::federation::config(state.clone())
-        .await
-        .expect("federation");
-    let router = web::router(state.clone(), config);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    server.serve().await;
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
@@ -294,5 +277,5 @@ async fn main() {
 
     // The state's pool closes before the database is dropped.
     drop(state);
-    drop(db);
+    drop(server);
 }

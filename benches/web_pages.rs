@@ -13,22 +13,22 @@
 
 #[path = "support/bench_db.rs"]
 mod bench_db;
+#[path = "support/bench_server.rs"]
+mod bench_server;
 
 use std::time::{Duration, Instant};
 
 use bench_db::BenchDb;
+use bench_server::BenchServer;
 use preau::{
     AppState,
-    config::Settings,
     services::{
         Caller, accounts, announcements,
         organisations::{self, AddMember, CreateOrganisation},
         resources::{self, ResourceMeta, UploadedFile},
         sessions,
     },
-    web,
 };
-use tokio::net::TcpListener;
 
 const CLIENTS: usize = 50;
 const RUN: Duration = Duration::from_secs(4);
@@ -187,21 +187,9 @@ async fn sessions_account(state: &AppState, username: &str) -> preau::db::accoun
 
 #[tokio::main]
 async fn main() {
-    let db = BenchDb::new();
     let backend = BenchDb::backend_name();
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let domain = format!("localhost:{port}");
-    let mut settings = Settings {
-        domain: domain.clone(),
-        data_dir: db.dir.path().to_path_buf(),
-        ..Settings::default()
-    };
-    settings.database.url = db.url.clone();
-    let state = AppState::open(settings).await.expect("open");
-    preau::services::instance::ensure_keys(&state)
-        .await
-        .expect("keys");
+    let mut server = BenchServer::open(|_| {}).await;
+    let (state, port, domain) = (server.state.clone(), server.port, server.domain.clone());
     let started = Instant::now();
     let (announcement, resource, _) = seed(&state).await;
     println!(
@@ -219,13 +207,7 @@ async fn main() {
         sessions::open(&state, admin.id).await.expect("session")
     );
 
-    let config = preau::federation::config(state.clone())
-        .await
-        .expect("federation");
-    let router = web::router(state.clone(), config);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    server.serve().await;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .redirect(reqwest::redirect::Policy::none())
@@ -356,5 +338,5 @@ async fn main() {
         "web pages on {backend}: {CLIENTS} clients, worst p99 {worst_p99:.1} ms (target 10 ms), largest page {largest} bytes (target 100 KB)"
     );
     drop(state);
-    drop(db);
+    drop(server);
 }
