@@ -190,6 +190,8 @@ impl Db {
             let _entered = span.enter();
             let mut conn = pool.get().map_err(DbError::from)?;
             let result = f(&mut conn);
+            // Back in the pool before the permit goes: the next holder of a
+            // permit always finds a connection free.
             drop(conn);
             drop(permit);
             result
