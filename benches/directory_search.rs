@@ -17,12 +17,13 @@ mod bench_db;
 #[path = "support/bench_server.rs"]
 mod bench_server;
 
+use preau::db::Run;
 use std::time::{Duration, Instant};
 
 use annuaire_file::{ROWS, generate};
 use bench_db::BenchDb;
 use bench_server::BenchServer;
-use diesel::{RunQueryDsl, sql_query};
+use diesel::sql_query;
 use preau::directory::annuaire;
 
 /// Concurrent clients; `PREAU_BENCH_CLIENTS` changes it (1 shows each
@@ -92,7 +93,7 @@ async fn main() {
                 &|_| {},
             )?;
             // Planner statistics, as a long-running instance would have.
-            sql_query("ANALYZE").execute(conn)?;
+            sql_query("ANALYZE").exec(conn)?;
             Ok::<_, preau::AppError>(())
         })
         .await

@@ -17,11 +17,12 @@ mod bench_db;
 #[path = "support/bench_server.rs"]
 mod bench_server;
 
+use preau::db::Run;
 use std::time::{Duration, Instant};
 
 use bench_db::BenchDb;
 use bench_server::BenchServer;
-use diesel::{RunQueryDsl, sql_query};
+use diesel::sql_query;
 use preau::{
     db::DbConn,
     services::{Caller, announcements, auth},
@@ -36,7 +37,7 @@ const TOKENS: usize = 1_000;
 const RUN: Duration = Duration::from_secs(15);
 
 fn exec(conn: &mut DbConn, sql: &str) {
-    sql_query(sql).execute(conn).expect("seed statement");
+    sql_query(sql).exec(conn).expect("seed statement");
 }
 
 /// Multi-row inserts of `rows` (already formatted tuples), 500 at a time.

@@ -2,7 +2,7 @@
 //! directory, or, with `PREAU_BENCH_DATABASE_URL=postgres://…`, a fresh
 //! PostgreSQL database on that server, dropped when this is dropped.
 
-use diesel::{Connection, PgConnection, RunQueryDsl, sql_query};
+use diesel::{Connection, PgConnection, connection::SimpleConnection};
 
 pub struct BenchDb {
     /// The URL for `settings.database.url`.
@@ -20,8 +20,8 @@ impl BenchDb {
             Ok(base) if Self::backend_name() == "PostgreSQL" => {
                 let name = format!("preau_bench_{:016x}", rand::random::<u64>());
                 let mut admin = PgConnection::establish(&base).expect("postgres");
-                sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut admin)
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
                     .expect("create database");
                 let mut url = url::Url::parse(&base).expect("url");
                 url.set_path(&name);
@@ -55,8 +55,7 @@ impl Drop for BenchDb {
         if let Some((base, name)) = &self.pg
             && let Ok(mut admin) = PgConnection::establish(base)
         {
-            let _ = sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin);
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
 }

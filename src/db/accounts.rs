@@ -1,5 +1,6 @@
 //! Rows of `accounts`: local people with a login and remote people.
 
+use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
@@ -79,25 +80,25 @@ fn search_text(display_name: &str, username: &str, job_title: &str) -> String {
 
 pub fn insert(conn: &mut DbConn, new: &NewAccount<'_>) -> QueryResult<Account> {
     let words = search_text(new.display_name, new.username, "");
-    crate::per_backend!(conn, |c| diesel::insert_into(accounts::table)
+    diesel::insert_into(accounts::table)
         .values((new, accounts::search_text.eq(&words)))
-        .returning(Account::as_returning())
-        .get_result(c))
+        .returning(columns::<Account>())
+        .fetch_one(conn)
 }
 
 pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Account> {
     accounts::table
         .find(id)
-        .select(Account::as_select())
-        .first(conn)
+        .select(columns::<Account>())
+        .fetch_first(conn)
 }
 
 pub fn local_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<Account>> {
     accounts::table
         .filter(accounts::local.eq(true))
         .filter(accounts::username.eq(username))
-        .select(Account::as_select())
-        .first(conn)
+        .select(columns::<Account>())
+        .fetch_first(conn)
         .optional()
 }
 
@@ -108,15 +109,15 @@ pub fn list_local(conn: &mut DbConn, after_id: i64, limit: i64) -> QueryResult<V
         .filter(accounts::id.gt(after_id))
         .order(accounts::id.asc())
         .limit(limit)
-        .select(Account::as_select())
-        .load(conn)
+        .select(columns::<Account>())
+        .fetch(conn)
 }
 
 pub fn update(conn: &mut DbConn, id: i64, changes: &AccountChanges) -> QueryResult<Account> {
-    let account = crate::per_backend!(conn, |c| diesel::update(accounts::table.find(id))
+    let account = diesel::update(accounts::table.find(id))
         .set(changes)
-        .returning(Account::as_returning())
-        .get_result(c))?;
+        .returning(columns::<Account>())
+        .fetch_one::<Account>(conn)?;
     if changes.display_name.is_some() || changes.job_title.is_some() {
         diesel::update(accounts::table.find(id))
             .set(accounts::search_text.eq(search_text(
@@ -124,7 +125,7 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &AccountChanges) -> QueryResu
                 &account.username,
                 &account.job_title,
             )))
-            .execute(conn)?;
+            .exec(conn)?;
     }
     Ok(account)
 }
@@ -133,7 +134,7 @@ pub fn count_local(conn: &mut DbConn) -> QueryResult<i64> {
     accounts::table
         .filter(accounts::local.eq(true))
         .count()
-        .get_result(conn)
+        .fetch_one(conn)
 }
 
 pub fn count_local_admins(conn: &mut DbConn) -> QueryResult<i64> {
@@ -141,7 +142,7 @@ pub fn count_local_admins(conn: &mut DbConn) -> QueryResult<i64> {
         .filter(accounts::local.eq(true))
         .filter(accounts::is_admin.eq(true))
         .count()
-        .get_result(conn)
+        .fetch_one(conn)
 }
 
 pub fn username_taken(conn: &mut DbConn, domain: &str, username: &str) -> QueryResult<bool> {
@@ -150,23 +151,23 @@ pub fn username_taken(conn: &mut DbConn, domain: &str, username: &str) -> QueryR
             .filter(accounts::domain.eq(domain))
             .filter(accounts::username.eq(username)),
     ))
-    .get_result(conn)
+    .fetch_one(conn)
 }
 
 pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Account>> {
     accounts::table
         .filter(accounts::ap_id.eq(ap_id))
-        .select(Account::as_select())
-        .first(conn)
+        .select(columns::<Account>())
+        .fetch_first(conn)
         .optional()
 }
 
 /// Stores a remote person, or refreshes the copy we have.
 pub fn upsert_remote(conn: &mut DbConn, new: &NewAccount<'_>) -> QueryResult<Account> {
-    crate::per_backend!(conn, |c| diesel::insert_into(accounts::table)
+    diesel::insert_into(accounts::table)
         .values((
             new,
-            accounts::search_text.eq(search_text(new.display_name, new.username, ""))
+            accounts::search_text.eq(search_text(new.display_name, new.username, "")),
         ))
         .on_conflict(accounts::ap_id)
         .do_update()
@@ -178,14 +179,14 @@ pub fn upsert_remote(conn: &mut DbConn, new: &NewAccount<'_>) -> QueryResult<Acc
             accounts::updated_at.eq(new.updated_at),
             accounts::last_refreshed_at.eq(new.last_refreshed_at),
         ))
-        .returning(Account::as_returning())
-        .get_result(c))
+        .returning(columns::<Account>())
+        .fetch_one(conn)
 }
 
 pub fn set_public_key(conn: &mut DbConn, id: i64, public_key: &str) -> QueryResult<usize> {
     diesel::update(accounts::table.find(id))
         .set(accounts::public_key.eq(public_key))
-        .execute(conn)
+        .exec(conn)
 }
 
 /// Stores a key pair unless one is already there (two requests may race to
@@ -205,7 +206,7 @@ pub fn set_keys_if_missing(
         accounts::public_key.eq(public_key),
         accounts::private_key.eq(private_key),
     ))
-    .execute(conn)?;
+    .exec(conn)?;
     by_id(conn, id)
 }
 
@@ -216,7 +217,7 @@ pub fn usage_counts(conn: &mut DbConn) -> QueryResult<(i64, i64, i64)> {
     let total = accounts::table
         .filter(accounts::local.eq(true))
         .count()
-        .get_result(conn)?;
+        .fetch_one(conn)?;
     let now = super::now();
     let mut active = |days: i64| -> QueryResult<i64> {
         let since = now - chrono::TimeDelta::days(days);
@@ -224,7 +225,7 @@ pub fn usage_counts(conn: &mut DbConn) -> QueryResult<(i64, i64, i64)> {
             .filter(api_tokens::last_used_at.ge(since))
             .select(api_tokens::account_id)
             .distinct()
-            .load::<i64>(conn)
+            .fetch::<i64>(conn)
             .map(|ids| ids.len() as i64)
     };
     Ok((total, active(30)?, active(180)?))
@@ -233,6 +234,6 @@ pub fn usage_counts(conn: &mut DbConn) -> QueryResult<(i64, i64, i64)> {
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Account>> {
     accounts::table
         .filter(one_of(accounts::id, ids))
-        .select(Account::as_select())
-        .load(conn)
+        .select(columns::<Account>())
+        .fetch(conn)
 }

@@ -1,6 +1,7 @@
 //! Rows of `acknowledgements` ("I have read this") and `notifications`
 //! (reminders to read).
 
+use crate::db::{Run, columns};
 use std::collections::HashSet;
 
 use chrono::NaiveDateTime;
@@ -30,7 +31,7 @@ pub fn record(
     reader_domain: &str,
     account_id: Option<i64>,
 ) -> QueryResult<bool> {
-    let n = crate::per_backend!(conn, |c| diesel::insert_into(acknowledgements::table)
+    let n = diesel::insert_into(acknowledgements::table)
         .values((
             acknowledgements::announcement_id.eq(announcement_id),
             acknowledgements::reader_ap_id.eq(reader_ap_id),
@@ -43,7 +44,7 @@ pub fn record(
             acknowledgements::reader_ap_id,
         ))
         .do_nothing()
-        .execute(c))?;
+        .exec(conn)?;
     Ok(n > 0)
 }
 
@@ -56,7 +57,7 @@ pub fn read_by(conn: &mut DbConn, account_id: i64, ids: &[i64]) -> QueryResult<H
         .filter(acknowledgements::account_id.eq(account_id))
         .filter(one_of(acknowledgements::announcement_id, ids))
         .select(acknowledgements::announcement_id)
-        .load::<i64>(conn)?
+        .fetch::<i64>(conn)?
         .into_iter()
         .collect())
 }
@@ -68,8 +69,8 @@ pub fn of_announcement(
     acknowledgements::table
         .filter(acknowledgements::announcement_id.eq(announcement_id))
         .order(acknowledgements::id.asc())
-        .select(Acknowledgement::as_select())
-        .load(conn)
+        .select(columns::<Acknowledgement>())
+        .fetch(conn)
 }
 
 /// Reminds some accounts of an announcement.
@@ -89,9 +90,9 @@ pub fn remind(conn: &mut DbConn, announcement_id: i64, account_ids: &[i64]) -> Q
             )
         })
         .collect();
-    crate::per_backend!(conn, |c| diesel::insert_into(notifications::table)
+    diesel::insert_into(notifications::table)
         .values(&rows)
-        .execute(c))
+        .exec(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -117,8 +118,8 @@ pub fn notifications_of(
         .filter(notifications::id.lt(before_id))
         .order(notifications::id.desc())
         .limit(limit)
-        .select(Notification::as_select())
-        .load(conn)
+        .select(columns::<Notification>())
+        .fetch(conn)
 }
 
 /// Marks an account's notifications of an announcement seen (it read it).
@@ -130,5 +131,5 @@ pub fn mark_seen(conn: &mut DbConn, account_id: i64, announcement_id: i64) -> Qu
             .filter(notifications::seen_at.is_null()),
     )
     .set(notifications::seen_at.eq(super::now()))
-    .execute(conn)
+    .exec(conn)
 }

@@ -1,13 +1,12 @@
 //! Rows of `announcements` and `announcement_attachments`: what was
 //! published here and what followed organisations published elsewhere.
 
+use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{expression::BoxableExpression, prelude::*, result::QueryResult, sql_types::Bool};
 
 use super::{
-    DbConn,
-    connection::MultiBackend,
-    one_of,
+    DbConn, one_of,
     schema::{announcement_attachments, announcements},
 };
 
@@ -123,21 +122,21 @@ pub fn insert(
     identity: &Identity,
     content: &Content,
 ) -> QueryResult<Announcement> {
-    crate::per_backend!(conn, |c| diesel::insert_into(announcements::table)
+    diesel::insert_into(announcements::table)
         .values((identity, content))
-        .returning(Announcement::as_returning())
-        .get_result(c))
+        .returning(columns::<Announcement>())
+        .fetch_one(conn)
 }
 
 pub fn update_content(conn: &mut DbConn, id: i64, content: &Content) -> QueryResult<Announcement> {
-    crate::per_backend!(conn, |c| diesel::update(announcements::table.find(id))
+    diesel::update(announcements::table.find(id))
         .set(content)
-        .returning(Announcement::as_returning())
-        .get_result(c))
+        .returning(columns::<Announcement>())
+        .fetch_one(conn)
 }
 
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
-    diesel::delete(announcements::table.find(id)).execute(conn)
+    diesel::delete(announcements::table.find(id)).exec(conn)
 }
 
 /// Removes a remote announcement deleted at its origin.
@@ -147,30 +146,30 @@ pub fn delete_remote_by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<usi
             .filter(announcements::ap_id.eq(ap_id))
             .filter(announcements::local.eq(false)),
     )
-    .execute(conn)
+    .exec(conn)
 }
 
 pub fn by_public_id(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<Announcement>> {
     announcements::table
         .filter(announcements::public_id.eq(public_id))
-        .select(Announcement::as_select())
-        .first(conn)
+        .select(columns::<Announcement>())
+        .fetch_first(conn)
         .optional()
 }
 
 pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Announcement>> {
     announcements::table
         .filter(announcements::ap_id.eq(ap_id))
-        .select(Announcement::as_select())
-        .first(conn)
+        .select(columns::<Announcement>())
+        .fetch_first(conn)
         .optional()
 }
 
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Announcement>> {
     announcements::table
         .filter(one_of(announcements::id, ids))
-        .select(Announcement::as_select())
-        .load(conn)
+        .select(columns::<Announcement>())
+        .fetch(conn)
 }
 
 /// Replaces the attachments of an announcement, in the given order.
@@ -183,7 +182,7 @@ pub fn set_attachments(
         announcement_attachments::table
             .filter(announcement_attachments::announcement_id.eq(announcement_id)),
     )
-    .execute(conn)?;
+    .exec(conn)?;
     if attachments.is_empty() {
         return Ok(());
     }
@@ -202,11 +201,9 @@ pub fn set_attachments(
             )
         })
         .collect();
-    crate::per_backend!(conn, |c| diesel::insert_into(
-        announcement_attachments::table
-    )
-    .values(&rows)
-    .execute(c))?;
+    diesel::insert_into(announcement_attachments::table)
+        .values(&rows)
+        .exec(conn)?;
     Ok(())
 }
 
@@ -221,11 +218,11 @@ pub fn attachments_of(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Attachm
             announcement_attachments::announcement_id.asc(),
             announcement_attachments::position.asc(),
         ))
-        .select(Attachment::as_select())
-        .load(conn)
+        .select(columns::<Attachment>())
+        .fetch(conn)
 }
 
-type Predicate = Box<dyn BoxableExpression<announcements::table, MultiBackend, SqlType = Bool>>;
+type Predicate<DB> = Box<dyn BoxableExpression<announcements::table, DB, SqlType = Bool>>;
 
 /// Who may see what in a timeline: organisations whose public
 /// announcements are shown, and organisations whose announcements are shown
@@ -239,29 +236,6 @@ pub struct Audience {
 impl Audience {
     pub fn is_empty(&self) -> bool {
         self.public_of.is_empty() && self.addressed.is_empty()
-    }
-
-    fn predicate(&self) -> Predicate {
-        let mut any: Predicate = Box::new(false.into_sql::<Bool>());
-        if !self.public_of.is_empty() {
-            any = Box::new(
-                any.or(one_of(announcements::organisation_id, &self.public_of)
-                    .and(announcements::public.eq(true))),
-            );
-        }
-        for (organisation, roles) in &self.addressed {
-            let mut addressed: Predicate = Box::new(announcements::target_roles.eq(""));
-            for role in roles {
-                addressed =
-                    Box::new(addressed.or(announcements::target_roles.like(format!("%,{role},%"))));
-            }
-            any = Box::new(
-                any.or(announcements::organisation_id
-                    .eq(*organisation)
-                    .and(addressed)),
-            );
-        }
-        any
     }
 }
 
@@ -278,40 +252,80 @@ pub struct Filter {
     pub before_id: Option<i64>,
 }
 
-impl Filter {
-    fn predicate(&self) -> Predicate {
-        let mut all: Predicate = Box::new(true.into_sql::<Bool>());
-        if let Some(organisation) = self.organisation_id {
-            all = Box::new(all.and(announcements::organisation_id.eq(organisation)));
-        }
-        if let Some(category) = &self.category {
-            all = Box::new(all.and(announcements::category.eq(category.clone())));
-        }
-        if let Some(now) = self.live_at {
-            all = Box::new(
-                all.and(
-                    announcements::expires_at
-                        .is_null()
-                        .or(announcements::expires_at.gt(now).assume_not_null()),
-                ),
-            );
-        }
-        if let Some(before) = self.before_id {
-            all = Box::new(all.and(announcements::id.lt(before)));
-        }
-        if let Some(account) = self.unread_by {
-            use super::schema::acknowledgements;
-            all = Box::new(
-                all.and(diesel::dsl::not(diesel::dsl::exists(
-                    acknowledgements::table
-                        .filter(acknowledgements::announcement_id.eq(announcements::id))
-                        .filter(acknowledgements::account_id.eq(account)),
-                ))),
-            );
-        }
-        all
-    }
+/// A condition on announcements, for one backend: a boxed expression names
+/// its backend, so the code below is stamped out once for each.
+trait Predicates<DB> {
+    fn predicate(&self) -> Predicate<DB>;
 }
+
+macro_rules! predicates_for {
+    ($db:ty) => {
+        impl Predicates<$db> for Audience {
+            fn predicate(&self) -> Predicate<$db> {
+                let mut any: Predicate<$db> = Box::new(false.into_sql::<Bool>());
+                if !self.public_of.is_empty() {
+                    any = Box::new(
+                        any.or(one_of(announcements::organisation_id, &self.public_of)
+                            .and(announcements::public.eq(true))),
+                    );
+                }
+                for (organisation, roles) in &self.addressed {
+                    let mut addressed: Predicate<$db> =
+                        Box::new(announcements::target_roles.eq(""));
+                    for role in roles {
+                        addressed = Box::new(
+                            addressed.or(announcements::target_roles.like(format!("%,{role},%"))),
+                        );
+                    }
+                    any = Box::new(
+                        any.or(announcements::organisation_id
+                            .eq(*organisation)
+                            .and(addressed)),
+                    );
+                }
+                any
+            }
+        }
+
+        impl Predicates<$db> for Filter {
+            fn predicate(&self) -> Predicate<$db> {
+                let mut all: Predicate<$db> = Box::new(true.into_sql::<Bool>());
+                if let Some(organisation) = self.organisation_id {
+                    all = Box::new(all.and(announcements::organisation_id.eq(organisation)));
+                }
+                if let Some(category) = &self.category {
+                    all = Box::new(all.and(announcements::category.eq(category.clone())));
+                }
+                if let Some(now) = self.live_at {
+                    all = Box::new(
+                        all.and(
+                            announcements::expires_at
+                                .is_null()
+                                .or(announcements::expires_at.gt(now).assume_not_null()),
+                        ),
+                    );
+                }
+                if let Some(before) = self.before_id {
+                    all = Box::new(all.and(announcements::id.lt(before)));
+                }
+                if let Some(account) = self.unread_by {
+                    use super::schema::acknowledgements;
+                    all = Box::new(
+                        all.and(diesel::dsl::not(diesel::dsl::exists(
+                            acknowledgements::table
+                                .filter(acknowledgements::announcement_id.eq(announcements::id))
+                                .filter(acknowledgements::account_id.eq(account)),
+                        ))),
+                    );
+                }
+                all
+            }
+        }
+    };
+}
+
+predicates_for!(diesel::sqlite::Sqlite);
+predicates_for!(diesel::pg::Pg);
 
 /// Announcements visible to an audience, newest first.
 pub fn visible(
@@ -323,13 +337,13 @@ pub fn visible(
     if audience.is_empty() {
         return Ok(Vec::new());
     }
-    announcements::table
-        .filter(audience.predicate())
-        .filter(filter.predicate())
-        .select(Announcement::as_select())
+    crate::per_backend!(conn, |c: DB| announcements::table
+        .filter(Predicates::<DB>::predicate(audience))
+        .filter(Predicates::<DB>::predicate(filter))
+        .select(columns::<Announcement>())
         .order(announcements::id.desc())
         .limit(limit)
-        .load(conn)
+        .load(c))
 }
 
 /// One organisation's announcements, newest first: every one for its
@@ -341,24 +355,26 @@ pub fn of_organisation(
     filter: &Filter,
     limit: i64,
 ) -> QueryResult<Vec<Announcement>> {
-    let public: Predicate = if public_only {
-        Box::new(announcements::public.eq(true))
-    } else {
-        Box::new(true.into_sql::<Bool>())
-    };
-    announcements::table
-        .filter(announcements::organisation_id.eq(organisation_id))
-        .filter(public)
-        .filter(filter.predicate())
-        .select(Announcement::as_select())
-        .order(announcements::id.desc())
-        .limit(limit)
-        .load(conn)
+    crate::per_backend!(conn, |c: DB| {
+        let public: Predicate<DB> = if public_only {
+            Box::new(announcements::public.eq(true))
+        } else {
+            Box::new(true.into_sql::<Bool>())
+        };
+        announcements::table
+            .filter(announcements::organisation_id.eq(organisation_id))
+            .filter(public)
+            .filter(Predicates::<DB>::predicate(filter))
+            .select(columns::<Announcement>())
+            .order(announcements::id.desc())
+            .limit(limit)
+            .load(c)
+    })
 }
 
 pub fn count_local(conn: &mut DbConn) -> QueryResult<i64> {
     announcements::table
         .filter(announcements::local.eq(true))
         .count()
-        .get_result(conn)
+        .fetch_one(conn)
 }

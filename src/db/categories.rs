@@ -1,5 +1,6 @@
 //! Rows of `announcement_categories`: the categories an admin added.
 
+use crate::db::Run;
 use diesel::{prelude::*, result::QueryResult};
 
 use super::{DbConn, schema::announcement_categories};
@@ -11,14 +12,14 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<(String, String)>> {
             announcement_categories::slug,
             announcement_categories::label,
         ))
-        .load(conn)
+        .fetch(conn)
 }
 
 pub fn exists(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         announcement_categories::table.filter(announcement_categories::slug.eq(slug)),
     ))
-    .get_result(conn)
+    .fetch_one(conn)
 }
 
 pub fn insert(conn: &mut DbConn, slug: &str, label: &str) -> QueryResult<usize> {
@@ -28,10 +29,10 @@ pub fn insert(conn: &mut DbConn, slug: &str, label: &str) -> QueryResult<usize> 
             announcement_categories::label.eq(label),
             announcement_categories::created_at.eq(super::now()),
         ))
-        .execute(conn)
+        .exec(conn)
 }
 
 pub fn remove(conn: &mut DbConn, slug: &str) -> QueryResult<usize> {
     diesel::delete(announcement_categories::table.filter(announcement_categories::slug.eq(slug)))
-        .execute(conn)
+        .exec(conn)
 }

@@ -9,12 +9,12 @@
 //! words until the page is full, which sorting every match would not
 //! allow at this speed.
 
+use crate::db::columns;
 use diesel::{expression::BoxableExpression, prelude::*, result::QueryResult, sql_types::Bool};
 
 use super::{
     DbConn,
     accounts::Account,
-    connection::MultiBackend,
     one_of,
     organisations::Organisation,
     schema::{accounts, memberships, organisations},
@@ -70,7 +70,7 @@ pub struct PeopleSearch {
 /// query is answered from the name-ordered index instead.
 const CANDIDATES: usize = 2_000;
 
-type Predicate<T> = Box<dyn BoxableExpression<T, MultiBackend, SqlType = Bool>>;
+type Predicate<T, DB> = Box<dyn BoxableExpression<T, DB, SqlType = Bool>>;
 
 /// One page of organisations, by name, from `offset`.
 pub fn search_organisations(
@@ -79,50 +79,62 @@ pub fn search_organisations(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<Organisation>> {
-    let mut query = organisations::table
-        .filter(one_of(organisations::visibility, &search.visibilities))
-        .select(Organisation::as_select())
-        // The folded name comes first in `search_text`: name order, accents ignored.
-        .order((organisations::search_text.asc(), organisations::id.asc()))
-        .offset(offset)
-        .limit(limit)
-        .into_boxed::<MultiBackend>();
-    if !search.terms.is_empty() {
-        let at_most = search.candidates.unwrap_or(CANDIDATES);
-        query = match matching_ids(conn, "organisations", &search.terms, at_most)? {
-            Some(ids) => query.filter(one_of(organisations::id, &ids)),
-            None => query.filter(Words::vector("organisations", &search.terms)),
-        };
-    }
-    if let Some(kind) = &search.kind {
-        query = query.filter(organisations::kind.eq(kind.clone()));
-    }
-    if let Some(commune) = &search.commune {
-        query = if commune.len() == 5 && commune.bytes().all(|b| b.is_ascii_digit()) {
-            query.filter(organisations::postal_code.eq(commune.clone()))
-        } else {
-            query.filter(organisations::commune_key.eq(commune.clone()))
-        };
-    }
-    if let Some(department) = &search.department {
-        query = query.filter(organisations::department_code.eq(department.clone()));
-    }
-    if let Some(parent) = search.parent_id {
-        query = query.filter(organisations::parent_id.eq(parent));
-    }
-    if let Some(uai) = &search.uai {
-        query = query.filter(organisations::uai.eq(uai.clone()));
-    }
-    if !search.include_closed {
-        query = query.filter(organisations::closed.eq(false));
-    }
-    query = match &search.origin {
-        Origin::Any => query,
-        Origin::Local => query.filter(organisations::local.eq(true)),
-        Origin::Remote => query.filter(organisations::local.eq(false)),
-        Origin::Domain(domain) => query.filter(organisations::domain.eq(domain.clone())),
+    // The full-text candidates first: the query below holds the connection.
+    let matching = if search.terms.is_empty() {
+        None
+    } else {
+        matching_ids(
+            conn,
+            "organisations",
+            &search.terms,
+            search.candidates.unwrap_or(CANDIDATES),
+        )?
     };
-    query.load(conn)
+    crate::per_backend!(conn, |c: DB| {
+        let mut query = organisations::table
+            .filter(one_of(organisations::visibility, &search.visibilities))
+            .select(columns::<Organisation>())
+            // The folded name comes first in `search_text`: name order, accents ignored.
+            .order((organisations::search_text.asc(), organisations::id.asc()))
+            .offset(offset)
+            .limit(limit)
+            .into_boxed::<DB>();
+        if !search.terms.is_empty() {
+            query = match &matching {
+                Some(ids) => query.filter(one_of(organisations::id, ids)),
+                None => query.filter(Words::vector("organisations", &search.terms)),
+            };
+        }
+        if let Some(kind) = &search.kind {
+            query = query.filter(organisations::kind.eq(kind.clone()));
+        }
+        if let Some(commune) = &search.commune {
+            query = if commune.len() == 5 && commune.bytes().all(|b| b.is_ascii_digit()) {
+                query.filter(organisations::postal_code.eq(commune.clone()))
+            } else {
+                query.filter(organisations::commune_key.eq(commune.clone()))
+            };
+        }
+        if let Some(department) = &search.department {
+            query = query.filter(organisations::department_code.eq(department.clone()));
+        }
+        if let Some(parent) = search.parent_id {
+            query = query.filter(organisations::parent_id.eq(parent));
+        }
+        if let Some(uai) = &search.uai {
+            query = query.filter(organisations::uai.eq(uai.clone()));
+        }
+        if !search.include_closed {
+            query = query.filter(organisations::closed.eq(false));
+        }
+        query = match &search.origin {
+            Origin::Any => query,
+            Origin::Local => query.filter(organisations::local.eq(true)),
+            Origin::Remote => query.filter(organisations::local.eq(false)),
+            Origin::Domain(domain) => query.filter(organisations::domain.eq(domain.clone())),
+        };
+        query.load(c)
+    })
 }
 
 /// One page of people, by name, from `offset`.
@@ -132,52 +144,64 @@ pub fn search_people(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<Account>> {
-    let mut query = accounts::table
-        .filter(accounts::local.eq(true))
-        .filter(accounts::disabled.eq(false))
-        .filter(one_of(accounts::name_visibility, &search.visibilities))
-        .select(Account::as_select())
-        .order((accounts::search_text.asc(), accounts::id.asc()))
-        .offset(offset)
-        .limit(limit)
-        .into_boxed::<MultiBackend>();
-    if !search.terms.is_empty() {
-        let at_most = search.candidates.unwrap_or(CANDIDATES);
-        query = match matching_ids(conn, "accounts", &search.terms, at_most)? {
-            Some(ids) => query.filter(one_of(accounts::id, &ids)),
-            None => query.filter(Words::vector("accounts", &search.terms)),
-        };
-    }
-    let members: Option<Predicate<accounts::table>> =
-        match (search.role.clone(), search.organisation_id) {
-            (Some(role), Some(org)) => Some(Box::new(
-                accounts::id.eq_any(
-                    memberships::table
-                        .filter(memberships::role.eq(role))
-                        .filter(memberships::organisation_id.eq(org))
-                        .select(memberships::account_id),
-                ),
-            )),
-            (Some(role), None) => Some(Box::new(
-                accounts::id.eq_any(
-                    memberships::table
-                        .filter(memberships::role.eq(role))
-                        .select(memberships::account_id),
-                ),
-            )),
-            (None, Some(org)) => Some(Box::new(
-                accounts::id.eq_any(
-                    memberships::table
-                        .filter(memberships::organisation_id.eq(org))
-                        .select(memberships::account_id),
-                ),
-            )),
-            (None, None) => None,
-        };
-    if let Some(members) = members {
-        query = query
-            .filter(one_of(accounts::roles_visibility, &search.visibilities))
-            .filter(members);
-    }
-    query.load(conn)
+    // The full-text candidates first: the query below holds the connection.
+    let matching = if search.terms.is_empty() {
+        None
+    } else {
+        matching_ids(
+            conn,
+            "accounts",
+            &search.terms,
+            search.candidates.unwrap_or(CANDIDATES),
+        )?
+    };
+    crate::per_backend!(conn, |c: DB| {
+        let mut query = accounts::table
+            .filter(accounts::local.eq(true))
+            .filter(accounts::disabled.eq(false))
+            .filter(one_of(accounts::name_visibility, &search.visibilities))
+            .select(columns::<Account>())
+            .order((accounts::search_text.asc(), accounts::id.asc()))
+            .offset(offset)
+            .limit(limit)
+            .into_boxed::<DB>();
+        if !search.terms.is_empty() {
+            query = match &matching {
+                Some(ids) => query.filter(one_of(accounts::id, ids)),
+                None => query.filter(Words::vector("accounts", &search.terms)),
+            };
+        }
+        let members: Option<Predicate<accounts::table, DB>> =
+            match (search.role.clone(), search.organisation_id) {
+                (Some(role), Some(org)) => Some(Box::new(
+                    accounts::id.eq_any(
+                        memberships::table
+                            .filter(memberships::role.eq(role))
+                            .filter(memberships::organisation_id.eq(org))
+                            .select(memberships::account_id),
+                    ),
+                )),
+                (Some(role), None) => Some(Box::new(
+                    accounts::id.eq_any(
+                        memberships::table
+                            .filter(memberships::role.eq(role))
+                            .select(memberships::account_id),
+                    ),
+                )),
+                (None, Some(org)) => Some(Box::new(
+                    accounts::id.eq_any(
+                        memberships::table
+                            .filter(memberships::organisation_id.eq(org))
+                            .select(memberships::account_id),
+                    ),
+                )),
+                (None, None) => None,
+            };
+        if let Some(members) = members {
+            query = query
+                .filter(one_of(accounts::roles_visibility, &search.visibilities))
+                .filter(members);
+        }
+        query.load(c)
+    })
 }

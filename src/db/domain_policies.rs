@@ -1,6 +1,7 @@
 //! Rows of `federation_domains` and the mode override: what admins decided
 //! about federation at run time, on top of the config file.
 
+use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
@@ -21,14 +22,14 @@ pub struct DomainPolicy {
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<DomainPolicy>> {
     federation_domains::table
         .order(federation_domains::domain.asc())
-        .select(DomainPolicy::as_select())
-        .load(conn)
+        .select(columns::<DomainPolicy>())
+        .fetch(conn)
 }
 
 /// Sets a domain's policy (`allow` or `block`), replacing an earlier one.
 pub fn set(conn: &mut DbConn, domain: &str, policy: &str, note: &str) -> QueryResult<()> {
     let now = super::now();
-    crate::per_backend!(conn, |c| diesel::insert_into(federation_domains::table)
+    diesel::insert_into(federation_domains::table)
         .values((
             federation_domains::domain.eq(domain),
             federation_domains::policy.eq(policy),
@@ -41,20 +42,20 @@ pub fn set(conn: &mut DbConn, domain: &str, policy: &str, note: &str) -> QueryRe
             federation_domains::policy.eq(policy),
             federation_domains::note.eq(note),
         ))
-        .execute(c))?;
+        .exec(conn)?;
     Ok(())
 }
 
 pub fn remove(conn: &mut DbConn, domain: &str) -> QueryResult<usize> {
     diesel::delete(federation_domains::table.filter(federation_domains::domain.eq(domain)))
-        .execute(conn)
+        .exec(conn)
 }
 
 pub fn mode_override(conn: &mut DbConn) -> QueryResult<Option<String>> {
     Ok(instance::table
         .find(1_i64)
         .select(instance::federation_mode)
-        .first::<Option<String>>(conn)
+        .fetch_first::<Option<String>>(conn)
         .optional()?
         .flatten())
 }
@@ -62,5 +63,5 @@ pub fn mode_override(conn: &mut DbConn) -> QueryResult<Option<String>> {
 pub fn set_mode_override(conn: &mut DbConn, mode: Option<&str>) -> QueryResult<usize> {
     diesel::update(instance::table.find(1_i64))
         .set(instance::federation_mode.eq(mode))
-        .execute(conn)
+        .exec(conn)
 }

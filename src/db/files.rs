@@ -1,5 +1,6 @@
 //! Rows of `files`: what the content-addressed store holds.
 
+use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
@@ -21,7 +22,7 @@ pub fn record(
     media_type: &str,
     size: i64,
 ) -> QueryResult<StoredFile> {
-    crate::per_backend!(conn, |c| diesel::insert_into(files::table)
+    diesel::insert_into(files::table)
         .values((
             files::sha256.eq(sha256),
             files::media_type.eq(media_type),
@@ -29,17 +30,17 @@ pub fn record(
             files::created_at.eq(super::now()),
         ))
         .on_conflict_do_nothing()
-        .execute(c))?;
+        .exec(conn)?;
     files::table
         .find(sha256)
-        .select(StoredFile::as_select())
-        .first(conn)
+        .select(columns::<StoredFile>())
+        .fetch_first(conn)
 }
 
 pub fn get(conn: &mut DbConn, sha256: &str) -> QueryResult<Option<StoredFile>> {
     files::table
         .find(sha256)
-        .select(StoredFile::as_select())
-        .first(conn)
+        .select(columns::<StoredFile>())
+        .fetch_first(conn)
         .optional()
 }

@@ -1,6 +1,7 @@
 //! Rows of `follows`: an actor (by id) following another, pending until the
 //! followed side accepts.
 
+use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
@@ -29,7 +30,7 @@ pub fn upsert(
     pending: bool,
 ) -> QueryResult<Follow> {
     let now = super::now();
-    crate::per_backend!(conn, |c| diesel::insert_into(follows::table)
+    diesel::insert_into(follows::table)
         .values((
             follows::follower_ap_id.eq(follower),
             follows::follower_inbox.eq(follower_inbox),
@@ -47,20 +48,20 @@ pub fn upsert(
             follows::pending.eq(pending),
             follows::updated_at.eq(now),
         ))
-        .returning(Follow::as_returning())
-        .get_result(c))
-    .and_then(|row| {
-        super::home_feed::follow_changed(conn, follower, target)?;
-        Ok(row)
-    })
+        .returning(columns::<Follow>())
+        .fetch_one(conn)
+        .and_then(|row| {
+            super::home_feed::follow_changed(conn, follower, target)?;
+            Ok(row)
+        })
 }
 
 pub fn get(conn: &mut DbConn, follower: &str, target: &str) -> QueryResult<Option<Follow>> {
     follows::table
         .filter(follows::follower_ap_id.eq(follower))
         .filter(follows::target_ap_id.eq(target))
-        .select(Follow::as_select())
-        .first(conn)
+        .select(columns::<Follow>())
+        .fetch_first(conn)
         .optional()
 }
 
@@ -74,7 +75,7 @@ pub fn set_accepted(conn: &mut DbConn, follower: &str, target: &str) -> QueryRes
         follows::pending.eq(false),
         follows::updated_at.eq(super::now()),
     ))
-    .execute(conn)?;
+    .exec(conn)?;
     super::home_feed::follow_changed(conn, follower, target)?;
     Ok(n)
 }
@@ -85,7 +86,7 @@ pub fn remove(conn: &mut DbConn, follower: &str, target: &str) -> QueryResult<us
             .filter(follows::follower_ap_id.eq(follower))
             .filter(follows::target_ap_id.eq(target)),
     )
-    .execute(conn)?;
+    .exec(conn)?;
     super::home_feed::follow_changed(conn, follower, target)?;
     Ok(n)
 }
@@ -103,8 +104,8 @@ pub fn followers(
         .filter(follows::id.gt(after_id))
         .order(follows::id.asc())
         .limit(limit)
-        .select(Follow::as_select())
-        .load(conn)
+        .select(columns::<Follow>())
+        .fetch(conn)
 }
 
 /// Accepted follows made by an actor, after a row id.
@@ -120,8 +121,8 @@ pub fn following(
         .filter(follows::id.gt(after_id))
         .order(follows::id.asc())
         .limit(limit)
-        .select(Follow::as_select())
-        .load(conn)
+        .select(columns::<Follow>())
+        .fetch(conn)
 }
 
 /// Follows of a target still waiting for approval.
@@ -130,8 +131,8 @@ pub fn pending_for(conn: &mut DbConn, target: &str) -> QueryResult<Vec<Follow>> 
         .filter(follows::target_ap_id.eq(target))
         .filter(follows::pending.eq(true))
         .order(follows::id.asc())
-        .select(Follow::as_select())
-        .load(conn)
+        .select(columns::<Follow>())
+        .fetch(conn)
 }
 
 pub fn count_followers(conn: &mut DbConn, target: &str) -> QueryResult<i64> {
@@ -139,7 +140,7 @@ pub fn count_followers(conn: &mut DbConn, target: &str) -> QueryResult<i64> {
         .filter(follows::target_ap_id.eq(target))
         .filter(follows::pending.eq(false))
         .count()
-        .get_result(conn)
+        .fetch_one(conn)
 }
 
 pub fn count_following(conn: &mut DbConn, follower: &str) -> QueryResult<i64> {
@@ -147,7 +148,7 @@ pub fn count_following(conn: &mut DbConn, follower: &str) -> QueryResult<i64> {
         .filter(follows::follower_ap_id.eq(follower))
         .filter(follows::pending.eq(false))
         .count()
-        .get_result(conn)
+        .fetch_one(conn)
 }
 
 /// Every follow an actor made, pending or not.
@@ -155,16 +156,16 @@ pub fn of_follower(conn: &mut DbConn, follower: &str) -> QueryResult<Vec<Follow>
     follows::table
         .filter(follows::follower_ap_id.eq(follower))
         .order(follows::id.asc())
-        .select(Follow::as_select())
-        .load(conn)
+        .select(columns::<Follow>())
+        .fetch(conn)
 }
 
 /// The follow a given `Follow` activity created.
 pub fn by_activity_id(conn: &mut DbConn, activity_id: &str) -> QueryResult<Option<Follow>> {
     follows::table
         .filter(follows::activity_ap_id.eq(activity_id))
-        .select(Follow::as_select())
-        .first(conn)
+        .select(columns::<Follow>())
+        .fetch_first(conn)
         .optional()
 }
 
@@ -181,7 +182,7 @@ pub fn has_follower_under(conn: &mut DbConn, target: &str, prefix: &str) -> Quer
                     .escape('\\'),
             ),
     ))
-    .get_result(conn)
+    .fetch_one(conn)
 }
 
 /// Inboxes of an actor's accepted followers; with `organisations_only`,
@@ -202,9 +203,9 @@ pub fn follower_inboxes(
             .filter(
                 follows::follower_ap_id.eq_any(organisations::table.select(organisations::ap_id)),
             )
-            .load(conn)
+            .fetch(conn)
     } else {
-        query.load(conn)
+        query.fetch(conn)
     }
 }
 
@@ -216,7 +217,7 @@ pub fn followed_organisation_ids(conn: &mut DbConn, follower: &str) -> QueryResu
         .filter(follows::follower_ap_id.eq(follower))
         .filter(follows::pending.eq(false))
         .select(organisations::id)
-        .load(conn)
+        .fetch(conn)
 }
 
 /// `LIKE` pattern text matching itself literally (`\` is the escape).

@@ -10,12 +10,12 @@
 //! member of an organisation reads those of that organisation, and of the
 //! organisations it follows, addressed to every role or to the member's.
 
+use crate::db::{Run, columns};
 use diesel::{prelude::*, result::QueryResult, sql_query};
 
 use super::{
     DbConn, accounts,
     announcements::{Announcement, Filter},
-    connection::MultiBackend,
     one_of,
     schema::{acknowledgements, announcements, home_feed, memberships, organisations},
 };
@@ -72,7 +72,7 @@ fn fill(
         ann_f = only("a.id", announcement),
         org_a = only("a.organisation_id", organisation),
     );
-    sql_query(sql).execute(conn)
+    sql_query(sql).exec(conn)
 }
 
 /// The local accounts an announcement reaches, by id.
@@ -81,7 +81,7 @@ pub fn readers(conn: &mut DbConn, announcement: &Announcement) -> QueryResult<Ve
     let org_ap_id: String = organisations::table
         .find(announcement.organisation_id)
         .select(organisations::ap_id)
-        .first(conn)?;
+        .fetch_first(conn)?;
     // Its own members, and those of the local organisations following it.
     let mut reached: Vec<i64> = follows::table
         .inner_join(organisations::table.on(organisations::ap_id.eq(follows::follower_ap_id)))
@@ -89,13 +89,13 @@ pub fn readers(conn: &mut DbConn, announcement: &Announcement) -> QueryResult<Ve
         .filter(follows::pending.eq(false))
         .filter(organisations::local.eq(true))
         .select(organisations::id)
-        .load(conn)?;
+        .fetch(conn)?;
     reached.push(announcement.organisation_id);
     let wanted = announcement.roles();
     let mut ids: Vec<i64> = memberships::table
         .filter(one_of(memberships::organisation_id, &reached))
         .select((memberships::account_id, memberships::role))
-        .load::<(i64, String)>(conn)?
+        .fetch::<(i64, String)>(conn)?
         .into_iter()
         .filter(|(_, role)| wanted.is_empty() || wanted.contains(&role.as_str()))
         .map(|(id, _)| id)
@@ -110,7 +110,7 @@ pub fn readers(conn: &mut DbConn, announcement: &Announcement) -> QueryResult<Ve
                 .filter(follows::pending.eq(false))
                 .filter(accounts_table::local.eq(true))
                 .select(accounts_table::id)
-                .load::<i64>(conn)?,
+                .fetch::<i64>(conn)?,
         );
     }
     ids.sort_unstable();
@@ -122,7 +122,7 @@ pub fn readers(conn: &mut DbConn, announcement: &Announcement) -> QueryResult<Ve
 /// may change who they are).
 pub fn fan_out(conn: &mut DbConn, announcement: &Announcement) -> QueryResult<usize> {
     diesel::delete(home_feed::table.filter(home_feed::announcement_id.eq(announcement.id)))
-        .execute(conn)?;
+        .exec(conn)?;
     let mut written = 0;
     for chunk in readers(conn, announcement)?.chunks(1000) {
         let rows: Vec<_> = chunk
@@ -135,10 +135,10 @@ pub fn fan_out(conn: &mut DbConn, announcement: &Announcement) -> QueryResult<us
                 )
             })
             .collect();
-        written += crate::per_backend!(conn, |c| diesel::insert_into(home_feed::table)
+        written += diesel::insert_into(home_feed::table)
             .values(&rows)
             .on_conflict_do_nothing()
-            .execute(c))?;
+            .exec(conn)?;
     }
     Ok(written)
 }
@@ -150,7 +150,7 @@ pub fn refresh(conn: &mut DbConn, account_id: i64, organisation_id: i64) -> Quer
             .filter(home_feed::account_id.eq(account_id))
             .filter(home_feed::organisation_id.eq(organisation_id)),
     )
-    .execute(conn)?;
+    .exec(conn)?;
     fill(
         conn,
         Some(account_id),
@@ -166,7 +166,7 @@ pub fn follow_changed(conn: &mut DbConn, follower: &str, target: &str) -> QueryR
     let Some(target_id) = organisations::table
         .filter(organisations::ap_id.eq(target))
         .select(organisations::id)
-        .first::<i64>(conn)
+        .fetch_first::<i64>(conn)
         .optional()?
     else {
         return Ok(());
@@ -178,13 +178,13 @@ pub fn follow_changed(conn: &mut DbConn, follower: &str, target: &str) -> QueryR
         .filter(organisations::ap_id.eq(follower))
         .filter(organisations::local.eq(true))
         .select(organisations::id)
-        .first::<i64>(conn)
+        .fetch_first::<i64>(conn)
         .optional()?;
     if let Some(org) = follower_org {
         let mut members: Vec<i64> = memberships::table
             .filter(memberships::organisation_id.eq(org))
             .select(memberships::account_id)
-            .load(conn)?;
+            .fetch(conn)?;
         members.sort_unstable();
         members.dedup();
         for member in members {
@@ -204,7 +204,7 @@ pub fn membership_changed(
     let org_ap_id: String = organisations::table
         .find(organisation_id)
         .select(organisations::ap_id)
-        .first(conn)?;
+        .fetch_first(conn)?;
     for followed in super::follows::followed_organisation_ids(conn, &org_ap_id)? {
         refresh(conn, account_id, followed)?;
     }
@@ -213,7 +213,7 @@ pub fn membership_changed(
 
 /// Rebuilds every feed from scratch (after a bulk load).
 pub fn rebuild_all(conn: &mut DbConn) -> QueryResult<usize> {
-    diesel::delete(home_feed::table).execute(conn)?;
+    diesel::delete(home_feed::table).exec(conn)?;
     fill(conn, None, None, None, None)
 }
 
@@ -224,35 +224,37 @@ pub fn page(
     filter: &Filter,
     limit: i64,
 ) -> QueryResult<Vec<Announcement>> {
-    let mut query = home_feed::table
-        .inner_join(announcements::table)
-        .filter(home_feed::account_id.eq(account_id))
-        .select(Announcement::as_select())
-        .order(home_feed::announcement_id.desc())
-        .limit(limit)
-        .into_boxed::<MultiBackend>();
-    if let Some(org) = filter.organisation_id {
-        query = query.filter(home_feed::organisation_id.eq(org));
-    }
-    if let Some(before) = filter.before_id {
-        query = query.filter(home_feed::announcement_id.lt(before));
-    }
-    if let Some(category) = &filter.category {
-        query = query.filter(announcements::category.eq(category.clone()));
-    }
-    if let Some(now) = filter.live_at {
-        query = query.filter(
-            announcements::expires_at
-                .is_null()
-                .or(announcements::expires_at.gt(now).assume_not_null()),
-        );
-    }
-    if let Some(account) = filter.unread_by {
-        query = query.filter(diesel::dsl::not(diesel::dsl::exists(
-            acknowledgements::table
-                .filter(acknowledgements::announcement_id.eq(home_feed::announcement_id))
-                .filter(acknowledgements::account_id.eq(account)),
-        )));
-    }
-    query.load(conn)
+    crate::per_backend!(conn, |c: DB| {
+        let mut query = home_feed::table
+            .inner_join(announcements::table)
+            .filter(home_feed::account_id.eq(account_id))
+            .select(columns::<Announcement>())
+            .order(home_feed::announcement_id.desc())
+            .limit(limit)
+            .into_boxed::<DB>();
+        if let Some(org) = filter.organisation_id {
+            query = query.filter(home_feed::organisation_id.eq(org));
+        }
+        if let Some(before) = filter.before_id {
+            query = query.filter(home_feed::announcement_id.lt(before));
+        }
+        if let Some(category) = &filter.category {
+            query = query.filter(announcements::category.eq(category.clone()));
+        }
+        if let Some(now) = filter.live_at {
+            query = query.filter(
+                announcements::expires_at
+                    .is_null()
+                    .or(announcements::expires_at.gt(now).assume_not_null()),
+            );
+        }
+        if let Some(account) = filter.unread_by {
+            query = query.filter(diesel::dsl::not(diesel::dsl::exists(
+                acknowledgements::table
+                    .filter(acknowledgements::announcement_id.eq(home_feed::announcement_id))
+                    .filter(acknowledgements::account_id.eq(account)),
+            )));
+        }
+        query.load(c)
+    })
 }

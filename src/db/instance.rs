@@ -1,5 +1,6 @@
 //! The single `instance` row: this deployment's domain and actor key pair.
 
+use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
@@ -19,8 +20,8 @@ pub struct InstanceRow {
 pub fn get(conn: &mut DbConn) -> QueryResult<Option<InstanceRow>> {
     instance::table
         .find(1_i64)
-        .select(InstanceRow::as_select())
-        .first(conn)
+        .select(columns::<InstanceRow>())
+        .fetch_first(conn)
         .optional()
 }
 
@@ -44,7 +45,7 @@ pub fn insert_if_absent(
             instance::private_key.eq(private_key),
             instance::created_at.eq(super::now()),
         ))
-        .execute(conn);
+        .exec(conn);
     match inserted {
         // Another process started at the same moment and won the race.
         Ok(_) | Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}

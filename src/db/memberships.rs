@@ -1,5 +1,6 @@
 //! Rows of `memberships`: which role an account holds in an organisation.
 
+use crate::db::Run;
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
@@ -31,7 +32,7 @@ pub fn add(
             .filter(memberships::organisation_id.eq(organisation_id))
             .filter(memberships::role.eq(role)),
     ))
-    .get_result(conn)?;
+    .fetch_one(conn)?;
     if exists {
         return Ok(false);
     }
@@ -42,7 +43,7 @@ pub fn add(
             memberships::role.eq(role),
             memberships::created_at.eq(super::now()),
         ))
-        .execute(conn)?;
+        .exec(conn)?;
     super::home_feed::membership_changed(conn, account_id, organisation_id)?;
     Ok(true)
 }
@@ -60,7 +61,7 @@ pub fn remove(
             .filter(memberships::organisation_id.eq(organisation_id))
             .filter(memberships::role.eq(role)),
     )
-    .execute(conn)?;
+    .exec(conn)?;
     if n > 0 {
         super::home_feed::membership_changed(conn, account_id, organisation_id)?;
     }
@@ -77,7 +78,7 @@ pub fn roles_in(
         .filter(memberships::account_id.eq(account_id))
         .filter(memberships::organisation_id.eq(organisation_id))
         .select(memberships::role)
-        .load(conn)
+        .fetch(conn)
 }
 
 /// `(organisation slug, role)` of every membership of an account.
@@ -87,7 +88,7 @@ pub fn of_account(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<(String
         .filter(memberships::account_id.eq(account_id))
         .order((organisations::slug.asc(), memberships::role.asc()))
         .select((organisations::slug, memberships::role))
-        .load(conn)
+        .fetch(conn)
 }
 
 /// `(username, role)` of the members of an organisation, after a membership id.
@@ -104,7 +105,7 @@ pub fn of_organisation(
         .order(memberships::id.asc())
         .limit(limit)
         .select((memberships::id, accounts::username, memberships::role))
-        .load(conn)
+        .fetch(conn)
 }
 
 /// `(organisation id, organisation actor id, role)` of every membership of
@@ -117,7 +118,7 @@ pub fn of_account_with_actors(
         .inner_join(organisations::table)
         .filter(memberships::account_id.eq(account_id))
         .select((organisations::id, organisations::ap_id, memberships::role))
-        .load(conn)
+        .fetch(conn)
 }
 
 /// One membership as the directory shows it.
@@ -141,5 +142,5 @@ pub fn of_accounts(conn: &mut DbConn, account_ids: &[i64]) -> QueryResult<Vec<Li
             organisations::name,
             memberships::role,
         ))
-        .load(conn)
+        .fetch(conn)
 }

@@ -2,6 +2,7 @@
 //! pool, the blocking-work helper and the embedded migrations.
 
 mod connection;
+mod dispatch;
 mod migrations;
 pub mod schema;
 
@@ -35,19 +36,36 @@ use chrono::{NaiveDateTime, SubsecRound, Utc};
 use tokio::sync::Semaphore;
 
 pub use connection::{Backend, DatabaseUrl, DbConn};
+pub use dispatch::{Run, columns};
 pub use migrations::{MigrationReport, revert_all_migrations, run_migrations};
 pub use one_of::{OneOf, one_of};
 
-/// Runs the same diesel expression on whichever backend the connection holds.
-/// For the few queries the `MultiConnection` cannot express (`ON CONFLICT`,
-/// `RETURNING`, full-text search): the expression is written once, compiled
-/// twice.
+/// Runs the same diesel expression on whichever backend the connection
+/// holds, on that backend's own connection (see `dispatch` for why). The
+/// body is written once and compiled once per backend; `|c: DB|` also names
+/// the backend type, for code that must spell it (`into_boxed::<DB>()`).
 #[macro_export]
 macro_rules! per_backend {
     ($conn:expr, |$c:ident| $body:expr) => {
+        #[allow(clippy::disallowed_methods)] // diesel's methods, on the inner connection
         match $conn {
             $crate::db::DbConn::Postgres($c) => $body,
             $crate::db::DbConn::Sqlite($c) => $body,
+        }
+    };
+    ($conn:expr, |$c:ident: $db:ident| $body:expr) => {
+        #[allow(clippy::disallowed_methods)] // diesel's methods, on the inner connection
+        match $conn {
+            $crate::db::DbConn::Postgres($c) => {
+                #[allow(dead_code)]
+                type $db = ::diesel::pg::Pg;
+                $body
+            }
+            $crate::db::DbConn::Sqlite($c) => {
+                #[allow(dead_code)]
+                type $db = ::diesel::sqlite::Sqlite;
+                $body
+            }
         }
     };
 }

@@ -1,5 +1,6 @@
 //! Rows of `modules`: the parts of Préau an admin has switched on or off.
 
+use crate::db::Run;
 use diesel::{prelude::*, result::QueryResult};
 
 use super::{DbConn, schema::modules};
@@ -8,12 +9,12 @@ use super::{DbConn, schema::modules};
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<(String, bool)>> {
     modules::table
         .select((modules::name, modules::enabled))
-        .load(conn)
+        .fetch(conn)
 }
 
 pub fn set(conn: &mut DbConn, name: &str, enabled: bool) -> QueryResult<usize> {
     let now = super::now();
-    crate::per_backend!(conn, |c| diesel::insert_into(modules::table)
+    diesel::insert_into(modules::table)
         .values((
             modules::name.eq(name),
             modules::enabled.eq(enabled),
@@ -22,5 +23,5 @@ pub fn set(conn: &mut DbConn, name: &str, enabled: bool) -> QueryResult<usize> {
         .on_conflict(modules::name)
         .do_update()
         .set((modules::enabled.eq(enabled), modules::updated_at.eq(now)))
-        .execute(c))
+        .exec(conn)
 }

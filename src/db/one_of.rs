@@ -17,8 +17,6 @@ use diesel::{
     sqlite::Sqlite,
 };
 
-use super::connection::MultiBackend;
-
 /// `column IN (values)`, one bound parameter whatever the number of
 /// values; an empty list matches nothing.
 pub fn one_of<C, T>(column: C, values: &[T]) -> OneOf<C, T>
@@ -101,21 +99,12 @@ where
     }
 }
 
-impl<C, T> QueryFragment<MultiBackend> for OneOf<C, T>
-where
-    Self: QueryFragment<Sqlite> + QueryFragment<Pg>,
-{
-    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, MultiBackend>) -> diesel::QueryResult<()> {
-        MultiBackend::walk_variant_ast(self, pass)
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use diesel::{Connection, QueryDsl, RunQueryDsl, SqliteConnection, debug_query, sql_query};
+    use diesel::{Connection, QueryDsl, SqliteConnection, debug_query, sql_query};
 
     use super::*;
-    use crate::db::DbConn;
+    use crate::db::{DbConn, Run};
 
     diesel::table! {
         items (id) {
@@ -127,10 +116,10 @@ mod tests {
     fn with_items() -> DbConn {
         let mut conn = DbConn::Sqlite(SqliteConnection::establish(":memory:").expect("sqlite"));
         sql_query("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
-            .execute(&mut conn)
+            .exec(&mut conn)
             .expect("table");
         sql_query("INSERT INTO items VALUES (1, 'un'), (2, 'deux'), (3, 'trois'), (4, 'quatre')")
-            .execute(&mut conn)
+            .exec(&mut conn)
             .expect("rows");
         conn
     }
@@ -140,7 +129,7 @@ mod tests {
             .filter(one_of(items::id, wanted))
             .order(items::id)
             .select(items::id)
-            .load(conn)
+            .fetch(conn)
             .expect("query")
     }
 
@@ -154,7 +143,7 @@ mod tests {
             .filter(one_of(items::name, &["deux", "quatre", "l'autre"]))
             .order(items::id)
             .select(items::id)
-            .load(&mut conn)
+            .fetch(&mut conn)
             .expect("query");
         assert_eq!(names, vec![2, 4]);
     }

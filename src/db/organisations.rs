@@ -1,6 +1,7 @@
 //! Rows of `organisations`: academies, departments, circonscriptions,
 //! schools and services, local and remote.
 
+use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
@@ -131,29 +132,29 @@ fn search_columns_of(new: &NewOrganisation<'_>) -> (String, Option<String>) {
 
 pub fn insert(conn: &mut DbConn, new: &NewOrganisation<'_>) -> QueryResult<Organisation> {
     let (words, commune) = search_columns_of(new);
-    crate::per_backend!(conn, |c| diesel::insert_into(organisations::table)
+    diesel::insert_into(organisations::table)
         .values((
             new,
             organisations::search_text.eq(&words),
             organisations::commune_key.eq(&commune),
         ))
-        .returning(Organisation::as_returning())
-        .get_result(c))
+        .returning(columns::<Organisation>())
+        .fetch_one(conn)
 }
 
 pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Organisation> {
     organisations::table
         .find(id)
-        .select(Organisation::as_select())
-        .first(conn)
+        .select(columns::<Organisation>())
+        .fetch_first(conn)
 }
 
 pub fn local_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Organisation>> {
     organisations::table
         .filter(organisations::local.eq(true))
         .filter(organisations::slug.eq(slug))
-        .select(Organisation::as_select())
-        .first(conn)
+        .select(columns::<Organisation>())
+        .fetch_first(conn)
         .optional()
 }
 
@@ -172,8 +173,8 @@ pub fn list(
         .filter(organisations::id.gt(after_id))
         .order(organisations::id.asc())
         .limit(limit)
-        .select(Organisation::as_select())
-        .load(conn)
+        .select(columns::<Organisation>())
+        .fetch(conn)
 }
 
 pub fn update(
@@ -181,10 +182,10 @@ pub fn update(
     id: i64,
     changes: &OrganisationChanges,
 ) -> QueryResult<Organisation> {
-    let org = crate::per_backend!(conn, |c| diesel::update(organisations::table.find(id))
+    let org = diesel::update(organisations::table.find(id))
         .set(changes)
-        .returning(Organisation::as_returning())
-        .get_result(c))?;
+        .returning(columns::<Organisation>())
+        .fetch_one::<Organisation>(conn)?;
     if changes.touches_search() {
         let (words, commune) = search_columns(
             &org.name,
@@ -198,7 +199,7 @@ pub fn update(
                 organisations::search_text.eq(words),
                 organisations::commune_key.eq(commune),
             ))
-            .execute(conn)?;
+            .exec(conn)?;
     }
     Ok(org)
 }
@@ -209,7 +210,7 @@ pub fn slug_taken(conn: &mut DbConn, domain: &str, slug: &str) -> QueryResult<bo
             .filter(organisations::domain.eq(domain))
             .filter(organisations::slug.eq(slug)),
     ))
-    .get_result(conn)
+    .fetch_one(conn)
 }
 
 pub fn uai_taken(conn: &mut DbConn, domain: &str, uai: &str, except_id: i64) -> QueryResult<bool> {
@@ -219,7 +220,7 @@ pub fn uai_taken(conn: &mut DbConn, domain: &str, uai: &str, except_id: i64) -> 
             .filter(organisations::uai.eq(uai))
             .filter(organisations::id.ne(except_id)),
     ))
-    .get_result(conn)
+    .fetch_one(conn)
 }
 
 /// The ids of an organisation's ancestors, nearest first; stops on a cycle.
@@ -228,7 +229,7 @@ pub fn ancestor_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
     let mut current = organisations::table
         .find(id)
         .select(organisations::parent_id)
-        .first::<Option<i64>>(conn)?;
+        .fetch_first::<Option<i64>>(conn)?;
     while let Some(parent) = current {
         if parent == id || ids.contains(&parent) {
             break;
@@ -237,7 +238,7 @@ pub fn ancestor_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
         current = organisations::table
             .find(parent)
             .select(organisations::parent_id)
-            .first::<Option<i64>>(conn)
+            .fetch_first::<Option<i64>>(conn)
             .optional()?
             .flatten();
     }
@@ -247,15 +248,15 @@ pub fn ancestor_ids(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
 pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Organisation>> {
     organisations::table
         .filter(organisations::ap_id.eq(ap_id))
-        .select(Organisation::as_select())
-        .first(conn)
+        .select(columns::<Organisation>())
+        .fetch_first(conn)
         .optional()
 }
 
 /// Stores a remote organisation, or refreshes the copy we have.
 pub fn upsert_remote(conn: &mut DbConn, new: &NewOrganisation<'_>) -> QueryResult<Organisation> {
     let (words, commune) = search_columns_of(new);
-    crate::per_backend!(conn, |c| diesel::insert_into(organisations::table)
+    diesel::insert_into(organisations::table)
         .values((
             new,
             organisations::search_text.eq(&words),
@@ -285,20 +286,20 @@ pub fn upsert_remote(conn: &mut DbConn, new: &NewOrganisation<'_>) -> QueryResul
             organisations::updated_at.eq(new.updated_at),
             organisations::last_refreshed_at.eq(new.last_refreshed_at),
         ))
-        .returning(Organisation::as_returning())
-        .get_result(c))
+        .returning(columns::<Organisation>())
+        .fetch_one(conn)
 }
 
 pub fn set_parent(conn: &mut DbConn, id: i64, parent_id: i64) -> QueryResult<usize> {
     diesel::update(organisations::table.find(id))
         .set(organisations::parent_id.eq(parent_id))
-        .execute(conn)
+        .exec(conn)
 }
 
 pub fn set_public_key(conn: &mut DbConn, id: i64, public_key: &str) -> QueryResult<usize> {
     diesel::update(organisations::table.find(id))
         .set(organisations::public_key.eq(public_key))
-        .execute(conn)
+        .exec(conn)
 }
 
 /// Stores a key pair unless one is already there; returns the row after.
@@ -317,7 +318,7 @@ pub fn set_keys_if_missing(
         organisations::public_key.eq(public_key),
         organisations::private_key.eq(private_key),
     ))
-    .execute(conn)?;
+    .exec(conn)?;
     by_id(conn, id)
 }
 
@@ -329,8 +330,8 @@ pub fn by_slug_and_domain(
     organisations::table
         .filter(organisations::slug.eq(slug))
         .filter(organisations::domain.eq(domain))
-        .select(Organisation::as_select())
-        .first(conn)
+        .select(columns::<Organisation>())
+        .fetch_first(conn)
         .optional()
 }
 
@@ -349,15 +350,15 @@ pub struct OrganisationName {
 pub fn names_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<OrganisationName>> {
     organisations::table
         .filter(one_of(organisations::id, ids))
-        .select(OrganisationName::as_select())
-        .load(conn)
+        .select(columns::<OrganisationName>())
+        .fetch(conn)
 }
 
 pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Organisation>> {
     organisations::table
         .filter(one_of(organisations::id, ids))
-        .select(Organisation::as_select())
-        .load(conn)
+        .select(columns::<Organisation>())
+        .fetch(conn)
 }
 
 /// How many local organisations have one of `visibilities`.
@@ -366,5 +367,5 @@ pub fn count_local(conn: &mut DbConn, visibilities: &[&str]) -> QueryResult<i64>
         .filter(organisations::local.eq(true))
         .filter(one_of(organisations::visibility, visibilities))
         .count()
-        .get_result(conn)
+        .fetch_one(conn)
 }

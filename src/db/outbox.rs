@@ -6,6 +6,7 @@
 //! LOCKED`, and a lease that is not renewed expires, so the lanes of a
 //! process that died are taken over.
 
+use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
@@ -72,10 +73,10 @@ pub fn enqueue(conn: &mut DbConn, deliveries: &[NewDelivery<'_>]) -> QueryResult
                 )
             })
             .collect();
-        crate::per_backend!(conn, |c| diesel::insert_into(delivery_domains::table)
+        diesel::insert_into(delivery_domains::table)
             .values(&lanes)
             .on_conflict_do_nothing()
-            .execute(c))?;
+            .exec(conn)?;
         let rows: Vec<_> = chunk
             .iter()
             .map(|d| {
@@ -89,9 +90,9 @@ pub fn enqueue(conn: &mut DbConn, deliveries: &[NewDelivery<'_>]) -> QueryResult
                 )
             })
             .collect();
-        crate::per_backend!(conn, |c| diesel::insert_into(outbox::table)
+        diesel::insert_into(outbox::table)
             .values(&rows)
-            .execute(c))?;
+            .exec(conn)?;
     }
     Ok(())
 }
@@ -123,15 +124,16 @@ pub fn lease_lanes(
         // PostgreSQL: rows another process is leasing right now are skipped,
         // not waited for. SQLite has one writer: its transaction suffices.
         let domains: Vec<String> = match conn {
+            #[allow(clippy::disallowed_methods)] // PostgreSQL only, on its own connection
             DbConn::Postgres(pg) => due.for_update().skip_locked().load(pg)?,
-            DbConn::Sqlite(_) => due.load(conn)?,
+            DbConn::Sqlite(_) => due.fetch(conn)?,
         };
         diesel::update(delivery_domains::table.filter(one_of(delivery_domains::domain, &domains)))
             .set((
                 delivery_domains::leased_by.eq(holder),
                 delivery_domains::leased_until.eq(lease_until),
             ))
-            .execute(conn)?;
+            .exec(conn)?;
         Ok(domains)
     })
 }
@@ -149,7 +151,7 @@ pub fn renew(
             .filter(delivery_domains::leased_by.eq(holder)),
     )
     .set(delivery_domains::leased_until.eq(lease_until))
-    .execute(conn)?;
+    .exec(conn)?;
     Ok(n == 1)
 }
 
@@ -163,7 +165,7 @@ pub fn release(conn: &mut DbConn, domain: &str, holder: &str) -> QueryResult<usi
         delivery_domains::leased_by.eq(None::<String>),
         delivery_domains::leased_until.eq(None::<NaiveDateTime>),
     ))
-    .execute(conn)
+    .exec(conn)
 }
 
 /// The next rows of a lane, oldest first.
@@ -173,8 +175,8 @@ pub fn lane_rows(conn: &mut DbConn, domain: &str, limit: i64) -> QueryResult<Vec
         .filter(outbox::failed_at.is_null())
         .order(outbox::id.asc())
         .limit(limit)
-        .select(OutboxRow::as_select())
-        .load(conn)
+        .select(columns::<OutboxRow>())
+        .fetch(conn)
 }
 
 /// A delivery succeeded (or the peer refused it for good): the row goes,
@@ -186,7 +188,7 @@ pub fn delivered(
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     crate::db::transaction(conn, |conn| {
-        diesel::delete(outbox::table.find(row_id)).execute(conn)?;
+        diesel::delete(outbox::table.find(row_id)).exec(conn)?;
         diesel::update(delivery_domains::table.find(domain))
             .set((
                 delivery_domains::failures.eq(0),
@@ -195,7 +197,7 @@ pub fn delivered(
                 delivery_domains::last_success_at.eq(now),
                 delivery_domains::next_attempt_at.eq(now),
             ))
-            .execute(conn)?;
+            .exec(conn)?;
         Ok(())
     })
 }
@@ -218,7 +220,7 @@ pub fn failed(
                 outbox::attempts.eq(outbox::attempts + 1),
                 outbox::last_error.eq(&error),
             ))
-            .execute(conn)?;
+            .exec(conn)?;
         diesel::update(delivery_domains::table.find(domain))
             .set((
                 delivery_domains::failures.eq(delivery_domains::failures + 1),
@@ -227,7 +229,7 @@ pub fn failed(
                 delivery_domains::last_error.eq(&error),
                 delivery_domains::next_attempt_at.eq(next_attempt_at),
             ))
-            .execute(conn)?;
+            .exec(conn)?;
         Ok(())
     })
 }
@@ -235,8 +237,8 @@ pub fn failed(
 pub fn lane(conn: &mut DbConn, domain: &str) -> QueryResult<Option<Lane>> {
     delivery_domains::table
         .find(domain)
-        .select(Lane::as_select())
-        .first(conn)
+        .select(columns::<Lane>())
+        .fetch_first(conn)
         .optional()
 }
 
@@ -250,12 +252,12 @@ pub fn give_up_older_than(
         let rows: Vec<OutboxRow> = outbox::table
             .filter(outbox::failed_at.is_null())
             .filter(outbox::created_at.lt(cutoff))
-            .select(OutboxRow::as_select())
-            .load(conn)?;
+            .select(columns::<OutboxRow>())
+            .fetch(conn)?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         diesel::update(outbox::table.filter(one_of(outbox::id, &ids)))
             .set(outbox::failed_at.eq(now))
-            .execute(conn)?;
+            .exec(conn)?;
         Ok(rows)
     })
 }
@@ -272,25 +274,25 @@ pub struct LaneStatus {
 pub fn status(conn: &mut DbConn) -> QueryResult<Vec<LaneStatus>> {
     let lanes: Vec<Lane> = delivery_domains::table
         .order(delivery_domains::domain.asc())
-        .select(Lane::as_select())
-        .load(conn)?;
+        .select(columns::<Lane>())
+        .fetch(conn)?;
     let mut out = Vec::with_capacity(lanes.len());
     for lane in lanes {
         let pending: i64 = outbox::table
             .filter(outbox::domain.eq(&lane.domain))
             .filter(outbox::failed_at.is_null())
             .count()
-            .get_result(conn)?;
+            .fetch_one(conn)?;
         let oldest: Option<NaiveDateTime> = outbox::table
             .filter(outbox::domain.eq(&lane.domain))
             .filter(outbox::failed_at.is_null())
             .select(diesel::dsl::min(outbox::created_at))
-            .first(conn)?;
+            .fetch_first(conn)?;
         let given_up: i64 = outbox::table
             .filter(outbox::domain.eq(&lane.domain))
             .filter(outbox::failed_at.is_not_null())
             .count()
-            .get_result(conn)?;
+            .fetch_one(conn)?;
         out.push(LaneStatus {
             lane,
             pending,

@@ -1,5 +1,6 @@
 //! Rows of `peers`: remote instances' Application actors.
 
+use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
@@ -32,7 +33,7 @@ pub struct NewPeer<'a> {
 
 pub fn upsert(conn: &mut DbConn, new: &NewPeer<'_>) -> QueryResult<Peer> {
     let now = super::now();
-    crate::per_backend!(conn, |c| diesel::insert_into(peers::table)
+    diesel::insert_into(peers::table)
         .values((
             peers::domain.eq(new.domain),
             peers::ap_id.eq(new.ap_id),
@@ -54,23 +55,23 @@ pub fn upsert(conn: &mut DbConn, new: &NewPeer<'_>) -> QueryResult<Peer> {
             peers::updated_at.eq(now),
             peers::last_refreshed_at.eq(now),
         ))
-        .returning(Peer::as_returning())
-        .get_result(c))
+        .returning(columns::<Peer>())
+        .fetch_one(conn)
 }
 
 pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Peer>> {
     peers::table
         .filter(peers::ap_id.eq(ap_id))
-        .select(Peer::as_select())
-        .first(conn)
+        .select(columns::<Peer>())
+        .fetch_first(conn)
         .optional()
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Peer>> {
     peers::table
         .order(peers::domain.asc())
-        .select(Peer::as_select())
-        .load(conn)
+        .select(columns::<Peer>())
+        .fetch(conn)
 }
 
 /// Peers we federate with: a peering follow accepted in either direction
@@ -88,12 +89,12 @@ pub fn peered(conn: &mut DbConn, own_actor: &str) -> QueryResult<Vec<Peer>> {
     peers::table
         .filter(peers::ap_id.eq_any(ours).or(peers::ap_id.eq_any(theirs)))
         .order(peers::domain.asc())
-        .select(Peer::as_select())
-        .load(conn)
+        .select(columns::<Peer>())
+        .fetch(conn)
 }
 
 pub fn set_directory_synced(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::update(peers::table.find(id))
         .set(peers::directory_synced_at.eq(super::now()))
-        .execute(conn)
+        .exec(conn)
 }

@@ -3,13 +3,12 @@
 //! followed organisations elsewhere, every version's files, and the peers
 //! whose files this instance keeps a copy of.
 
+use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
 use super::{
-    DbConn,
-    connection::MultiBackend,
-    one_of,
+    DbConn, one_of,
     schema::{mirrored_domains, organisations, resource_files, resource_versions, resources},
     words::Words,
 };
@@ -137,17 +136,17 @@ pub struct Version {
 }
 
 pub fn insert(conn: &mut DbConn, identity: &Identity, content: &Content) -> QueryResult<Resource> {
-    crate::per_backend!(conn, |c| diesel::insert_into(resources::table)
+    diesel::insert_into(resources::table)
         .values((identity, content))
-        .returning(Resource::as_returning())
-        .get_result(c))
+        .returning(columns::<Resource>())
+        .fetch_one(conn)
 }
 
 pub fn update_content(conn: &mut DbConn, id: i64, content: &Content) -> QueryResult<Resource> {
-    crate::per_backend!(conn, |c| diesel::update(resources::table.find(id))
+    diesel::update(resources::table.find(id))
         .set(content)
-        .returning(Resource::as_returning())
-        .get_result(c))
+        .returning(columns::<Resource>())
+        .fetch_one(conn)
 }
 
 /// Records version `version` of a resource with its files. A version
@@ -165,7 +164,7 @@ pub fn add_version(
             .filter(resource_versions::resource_id.eq(resource_id))
             .filter(resource_versions::version.eq(version)),
     ))
-    .get_result::<bool>(conn)?;
+    .fetch_one::<bool>(conn)?;
     if exists {
         return Ok(false);
     }
@@ -176,7 +175,7 @@ pub fn add_version(
             resource_versions::note.eq(note),
             resource_versions::created_at.eq(at),
         ))
-        .execute(conn)?;
+        .exec(conn)?;
     let rows: Vec<_> = files
         .iter()
         .enumerate()
@@ -194,25 +193,25 @@ pub fn add_version(
             )
         })
         .collect();
-    crate::per_backend!(conn, |c| diesel::insert_into(resource_files::table)
+    diesel::insert_into(resource_files::table)
         .values(&rows)
-        .execute(c))?;
+        .exec(conn)?;
     Ok(true)
 }
 
 pub fn by_public_id(conn: &mut DbConn, public_id: &str) -> QueryResult<Option<Resource>> {
     resources::table
         .filter(resources::public_id.eq(public_id))
-        .select(Resource::as_select())
-        .first(conn)
+        .select(columns::<Resource>())
+        .fetch_first(conn)
         .optional()
 }
 
 pub fn by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<Option<Resource>> {
     resources::table
         .filter(resources::ap_id.eq(ap_id))
-        .select(Resource::as_select())
-        .first(conn)
+        .select(columns::<Resource>())
+        .fetch_first(conn)
         .optional()
 }
 
@@ -224,8 +223,8 @@ pub fn versions_of(conn: &mut DbConn, resource_ids: &[i64]) -> QueryResult<Vec<V
             resource_versions::resource_id.asc(),
             resource_versions::version.desc(),
         ))
-        .select(Version::as_select())
-        .load(conn)
+        .select(columns::<Version>())
+        .fetch(conn)
 }
 
 /// The files of every version of some resources, by version then
@@ -238,8 +237,8 @@ pub fn files_of(conn: &mut DbConn, resource_ids: &[i64]) -> QueryResult<Vec<File
             resource_files::version.desc(),
             resource_files::position.asc(),
         ))
-        .select(File::as_select())
-        .load(conn)
+        .select(columns::<File>())
+        .fetch(conn)
 }
 
 /// A file of a resource by its digest (any version).
@@ -248,23 +247,23 @@ pub fn file(conn: &mut DbConn, resource_id: i64, sha256: &str) -> QueryResult<Op
         .filter(resource_files::resource_id.eq(resource_id))
         .filter(resource_files::sha256.eq(sha256))
         .order(resource_files::version.desc())
-        .select(File::as_select())
-        .first(conn)
+        .select(columns::<File>())
+        .fetch_first(conn)
         .optional()
 }
 
 pub fn count_download(conn: &mut DbConn, file: &File) -> QueryResult<()> {
     diesel::update(resource_files::table.find(file.id))
         .set(resource_files::downloads.eq(resource_files::downloads + 1))
-        .execute(conn)?;
+        .exec(conn)?;
     diesel::update(resources::table.find(file.resource_id))
         .set(resources::downloads.eq(resources::downloads + 1))
-        .execute(conn)?;
+        .exec(conn)?;
     Ok(())
 }
 
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
-    diesel::delete(resources::table.find(id)).execute(conn)
+    diesel::delete(resources::table.find(id)).exec(conn)
 }
 
 /// Removes a remote resource deleted at its origin.
@@ -274,7 +273,7 @@ pub fn delete_remote_by_ap_id(conn: &mut DbConn, ap_id: &str) -> QueryResult<usi
             .filter(resources::ap_id.eq(ap_id))
             .filter(resources::local.eq(false)),
     )
-    .execute(conn)
+    .exec(conn)
 }
 
 /// A search of resources. Every text term must be a word prefix of the
@@ -301,44 +300,46 @@ pub fn search(
     before_id: i64,
     limit: i64,
 ) -> QueryResult<Vec<Resource>> {
-    let mut query = resources::table
-        .select(Resource::as_select())
-        .order(resources::id.desc())
-        .limit(limit)
-        .into_boxed::<MultiBackend>();
-    if before_id > 0 {
-        query = query.filter(resources::id.lt(before_id));
-    }
-    if !search.terms.is_empty() {
-        query = query.filter(Words::like("resources", &search.terms));
-    }
-    if let Some(licence) = &search.licence {
-        query = query.filter(resources::licence.eq(licence.clone()));
-    }
-    if let Some(level) = &search.level {
-        query = query.filter(resources::levels.like(format!("%,{level},%")));
-    }
-    if let Some(subject) = &search.subject {
-        query = query.filter(resources::subjects.like(format!("%,{subject},%")));
-    }
-    if let Some(tag) = &search.tag {
-        query = query.filter(resources::tags.like(format!("%,{tag},%")));
-    }
-    if let Some(org) = search.organisation_id {
-        query = query.filter(resources::organisation_id.eq(org));
-    }
-    if let Some(local) = search.local {
-        query = query.filter(resources::local.eq(local));
-    }
-    query
-        .filter(
-            resources::organisation_id.eq_any(
-                organisations::table
-                    .filter(one_of(organisations::visibility, &search.visibilities))
-                    .select(organisations::id),
-            ),
-        )
-        .load(conn)
+    crate::per_backend!(conn, |c: DB| {
+        let mut query = resources::table
+            .select(columns::<Resource>())
+            .order(resources::id.desc())
+            .limit(limit)
+            .into_boxed::<DB>();
+        if before_id > 0 {
+            query = query.filter(resources::id.lt(before_id));
+        }
+        if !search.terms.is_empty() {
+            query = query.filter(Words::like("resources", &search.terms));
+        }
+        if let Some(licence) = &search.licence {
+            query = query.filter(resources::licence.eq(licence.clone()));
+        }
+        if let Some(level) = &search.level {
+            query = query.filter(resources::levels.like(format!("%,{level},%")));
+        }
+        if let Some(subject) = &search.subject {
+            query = query.filter(resources::subjects.like(format!("%,{subject},%")));
+        }
+        if let Some(tag) = &search.tag {
+            query = query.filter(resources::tags.like(format!("%,{tag},%")));
+        }
+        if let Some(org) = search.organisation_id {
+            query = query.filter(resources::organisation_id.eq(org));
+        }
+        if let Some(local) = search.local {
+            query = query.filter(resources::local.eq(local));
+        }
+        query
+            .filter(
+                resources::organisation_id.eq_any(
+                    organisations::table
+                        .filter(one_of(organisations::visibility, &search.visibilities))
+                        .select(organisations::id),
+                ),
+            )
+            .load(c)
+    })
 }
 
 /// Remote files of a mirrored domain that this instance has no copy of.
@@ -348,42 +349,42 @@ pub fn files_to_mirror(conn: &mut DbConn, domain: &str, limit: i64) -> QueryResu
         .filter(resource_files::remote_url.like(format!("%://{domain}/%")))
         .order(resource_files::id.asc())
         .limit(limit)
-        .select(File::as_select())
-        .load(conn)
+        .select(columns::<File>())
+        .fetch(conn)
 }
 
 pub fn set_mirrored(conn: &mut DbConn, sha256: &str) -> QueryResult<usize> {
     diesel::update(resource_files::table.filter(resource_files::sha256.eq(sha256)))
         .set(resource_files::mirrored.eq(true))
-        .execute(conn)
+        .exec(conn)
 }
 
 pub fn mirrored_domains(conn: &mut DbConn) -> QueryResult<Vec<String>> {
     mirrored_domains::table
         .order(mirrored_domains::domain.asc())
         .select(mirrored_domains::domain)
-        .load(conn)
+        .fetch(conn)
 }
 
 pub fn is_mirrored_domain(conn: &mut DbConn, domain: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         mirrored_domains::table.filter(mirrored_domains::domain.eq(domain)),
     ))
-    .get_result(conn)
+    .fetch_one(conn)
 }
 
 pub fn set_mirrored_domain(conn: &mut DbConn, domain: &str, on: bool) -> QueryResult<()> {
     if on {
-        crate::per_backend!(conn, |c| diesel::insert_into(mirrored_domains::table)
+        diesel::insert_into(mirrored_domains::table)
             .values((
                 mirrored_domains::domain.eq(domain),
                 mirrored_domains::created_at.eq(super::now()),
             ))
             .on_conflict_do_nothing()
-            .execute(c))?;
+            .exec(conn)?;
     } else {
         diesel::delete(mirrored_domains::table.filter(mirrored_domains::domain.eq(domain)))
-            .execute(conn)?;
+            .exec(conn)?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Rows of `sessions`: browser sign-ins. Only the SHA-256 of the cookie's
 //! secret is stored.
 
+use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
@@ -39,7 +40,7 @@ pub fn insert(conn: &mut DbConn, new: &NewSession<'_>) -> QueryResult<i64> {
             sessions::expires_at.eq(new.expires_at),
         ))
         .returning(sessions::id)
-        .get_result(conn)
+        .fetch_one(conn)
 }
 
 /// The session of a secret hash with its account, if it has not expired.
@@ -52,8 +53,8 @@ pub fn live_by_hash(
         .inner_join(accounts::table)
         .filter(sessions::secret_hash.eq(secret_hash))
         .filter(sessions::expires_at.gt(now))
-        .select((Session::as_select(), Account::as_select()))
-        .first(conn)
+        .select((columns::<Session>(), columns::<Account>()))
+        .fetch_first(conn)
         .optional()
 }
 
@@ -69,11 +70,11 @@ pub fn touch(
             sessions::last_seen_at.eq(now),
             sessions::expires_at.eq(expires_at),
         ))
-        .execute(conn)
+        .exec(conn)
 }
 
 pub fn delete_by_hash(conn: &mut DbConn, secret_hash: &str) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::secret_hash.eq(secret_hash))).execute(conn)
+    diesel::delete(sessions::table.filter(sessions::secret_hash.eq(secret_hash))).exec(conn)
 }
 
 /// Signs an account out everywhere but in the session `keep`.
@@ -83,9 +84,9 @@ pub fn delete_others(conn: &mut DbConn, account_id: i64, keep: i64) -> QueryResu
             .filter(sessions::account_id.eq(account_id))
             .filter(sessions::id.ne(keep)),
     )
-    .execute(conn)
+    .exec(conn)
 }
 
 pub fn delete_expired(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).exec(conn)
 }

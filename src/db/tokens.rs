@@ -1,5 +1,6 @@
 //! Rows of `api_tokens`: only the SHA-256 of each secret is stored.
 
+use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
 
@@ -23,7 +24,7 @@ pub fn insert(
             api_tokens::created_at.eq(super::now()),
         ))
         .returning(api_tokens::id)
-        .get_result(conn)
+        .fetch_one(conn)
 }
 
 /// The account a token hash belongs to, with the token's id and last use.
@@ -37,18 +38,18 @@ pub fn account_by_hash(
         .select((
             api_tokens::id,
             api_tokens::last_used_at,
-            Account::as_select(),
+            columns::<Account>(),
         ))
-        .first(conn)
+        .fetch_first(conn)
         .optional()
 }
 
 pub fn touch(conn: &mut DbConn, token_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(api_tokens::table.find(token_id))
         .set(api_tokens::last_used_at.eq(at))
-        .execute(conn)
+        .exec(conn)
 }
 
 pub fn delete_by_hash(conn: &mut DbConn, token_hash: &str) -> QueryResult<usize> {
-    diesel::delete(api_tokens::table.filter(api_tokens::token_hash.eq(token_hash))).execute(conn)
+    diesel::delete(api_tokens::table.filter(api_tokens::token_hash.eq(token_hash))).exec(conn)
 }

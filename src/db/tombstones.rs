@@ -1,6 +1,7 @@
 //! Rows of `tombstones`: ids deleted at their origin, kept so that they
 //! never come back.
 
+use crate::db::Run;
 use diesel::{prelude::*, result::QueryResult};
 
 use super::{
@@ -12,21 +13,21 @@ pub fn contains(conn: &mut DbConn, ap_id: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         tombstones::table.filter(tombstones::ap_id.eq(ap_id)),
     ))
-    .get_result(conn)
+    .fetch_one(conn)
 }
 
 /// Records a deletion and removes what we held of the object: a remote
 /// organisation, person or announcement, and the follows from or to it.
 pub fn bury(conn: &mut DbConn, ap_id: &str, deleted_by: &str) -> QueryResult<()> {
     let now = super::now();
-    crate::per_backend!(conn, |c| diesel::insert_into(tombstones::table)
+    diesel::insert_into(tombstones::table)
         .values((
             tombstones::ap_id.eq(ap_id),
             tombstones::deleted_by.eq(deleted_by),
             tombstones::deleted_at.eq(now),
         ))
         .on_conflict_do_nothing()
-        .execute(c))?;
+        .exec(conn)?;
     diesel::delete(
         follows::table.filter(
             follows::follower_ap_id
@@ -34,7 +35,7 @@ pub fn bury(conn: &mut DbConn, ap_id: &str, deleted_by: &str) -> QueryResult<()>
                 .or(follows::target_ap_id.eq(ap_id)),
         ),
     )
-    .execute(conn)?;
+    .exec(conn)?;
     super::announcements::delete_remote_by_ap_id(conn, ap_id)?;
     super::resources::delete_remote_by_ap_id(conn, ap_id)?;
     diesel::delete(
@@ -42,12 +43,12 @@ pub fn bury(conn: &mut DbConn, ap_id: &str, deleted_by: &str) -> QueryResult<()>
             .filter(organisations::ap_id.eq(ap_id))
             .filter(organisations::local.eq(false)),
     )
-    .execute(conn)?;
+    .exec(conn)?;
     diesel::delete(
         accounts::table
             .filter(accounts::ap_id.eq(ap_id))
             .filter(accounts::local.eq(false)),
     )
-    .execute(conn)?;
+    .exec(conn)?;
     Ok(())
 }

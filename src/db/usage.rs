@@ -2,6 +2,7 @@
 //! weekly counters of federation traffic. Rows are per week, so the tables
 //! stay small whatever the traffic.
 
+use crate::db::Run;
 use chrono::{Datelike, NaiveDateTime};
 use diesel::{dsl::count_star, prelude::*, result::QueryResult};
 
@@ -26,19 +27,19 @@ pub fn week_of(t: NaiveDateTime) -> String {
 /// Marks an account as active in the week of `at` (once per week).
 pub fn mark_active(conn: &mut DbConn, account_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
     let week = week_of(at);
-    crate::per_backend!(conn, |c| diesel::insert_into(account_weeks::table)
+    diesel::insert_into(account_weeks::table)
         .values((
             account_weeks::week.eq(&week),
             account_weeks::account_id.eq(account_id),
         ))
         .on_conflict_do_nothing()
-        .execute(c))
+        .exec(conn)
 }
 
 /// Adds `by` to a counter of the current week.
 pub fn count(conn: &mut DbConn, name: &str, by: i64) -> QueryResult<usize> {
     let week = week_of(super::now());
-    crate::per_backend!(conn, |c| diesel::insert_into(usage_counters::table)
+    diesel::insert_into(usage_counters::table)
         .values((
             usage_counters::week.eq(&week),
             usage_counters::name.eq(name),
@@ -47,7 +48,7 @@ pub fn count(conn: &mut DbConn, name: &str, by: i64) -> QueryResult<usize> {
         .on_conflict((usage_counters::week, usage_counters::name))
         .do_update()
         .set(usage_counters::value.eq(usage_counters::value + by))
-        .execute(c))
+        .exec(conn)
 }
 
 /// Active accounts of each of these weeks.
@@ -56,7 +57,7 @@ pub fn active_accounts(conn: &mut DbConn, weeks: &[String]) -> QueryResult<Vec<(
         .filter(one_of(account_weeks::week, weeks))
         .group_by(account_weeks::week)
         .select((account_weeks::week, count_star()))
-        .load(conn)
+        .fetch(conn)
 }
 
 /// Counter values of these weeks, as (week, name, value).
@@ -68,7 +69,7 @@ pub fn counters(conn: &mut DbConn, weeks: &[String]) -> QueryResult<Vec<(String,
             usage_counters::name,
             usage_counters::value,
         ))
-        .load(conn)
+        .fetch(conn)
 }
 
 /// Local announcements published in `[from, to)`, and for those that ask
@@ -87,14 +88,14 @@ pub fn announcement_figures(
     let published = announcements::table
         .filter(in_week)
         .count()
-        .get_result(conn)?;
+        .fetch_one(conn)?;
     let asking = announcements::table
         .filter(in_week.and(announcements::ack_requested.eq(true)))
         .select(announcements::id);
     let addressed = home_feed::table
         .filter(home_feed::announcement_id.eq_any(asking))
         .count()
-        .get_result(conn)?;
+        .fetch_one(conn)?;
     let asking = announcements::table
         .filter(in_week.and(announcements::ack_requested.eq(true)))
         .select(announcements::id);
@@ -102,7 +103,7 @@ pub fn announcement_figures(
         .filter(acknowledgements::announcement_id.eq_any(asking))
         .filter(acknowledgements::account_id.is_not_null())
         .count()
-        .get_result(conn)?;
+        .fetch_one(conn)?;
     Ok((published, addressed, read))
 }
 
@@ -113,16 +114,16 @@ pub fn resource_figures(conn: &mut DbConn) -> QueryResult<(i64, i64, i64)> {
     let local = resources::table
         .filter(resources::local.eq(true))
         .count()
-        .get_result(conn)?;
+        .fetch_one(conn)?;
     let remote = resources::table
         .filter(resources::local.eq(false))
         .count()
-        .get_result(conn)?;
+        .fetch_one(conn)?;
     // SUM of a BIGINT is NUMERIC on PostgreSQL: cast it back.
     let downloads = resources::table
         .filter(resources::local.eq(true))
         .select(sql::<BigInt>("CAST(COALESCE(SUM(downloads), 0) AS BIGINT)"))
-        .get_result(conn)?;
+        .fetch_one(conn)?;
     Ok((local, remote, downloads))
 }
 
@@ -135,7 +136,7 @@ pub fn top_resources(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<(String, 
         .order((resources::downloads.desc(), resources::id.asc()))
         .limit(limit)
         .select((resources::public_id, resources::title, resources::downloads))
-        .load(conn)
+        .fetch(conn)
 }
 
 #[cfg(test)]

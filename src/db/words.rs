@@ -7,6 +7,7 @@
 //! benches/directory_search.rs). These types spell the same SQL for the
 //! same table and number of words, so diesel caches them by their text.
 
+use crate::db::Run;
 use diesel::{
     expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping, is_aggregate},
     pg::Pg,
@@ -17,7 +18,7 @@ use diesel::{
     sqlite::Sqlite,
 };
 
-use super::{DbConn, connection::MultiBackend};
+use super::DbConn;
 
 /// How a word is tested on PostgreSQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,12 +138,6 @@ impl QueryFragment<Pg> for Words {
     }
 }
 
-impl QueryFragment<MultiBackend> for Words {
-    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
-        MultiBackend::walk_variant_ast(self, pass)
-    }
-}
-
 /// The ids of the rows of `table` matching every term (each a word
 /// prefix), from the backend's full-text index (SQLite FTS5 `{table}_fts`,
 /// PostgreSQL `search_vector`); `None` when there are more than `at_most`.
@@ -164,7 +159,7 @@ pub fn matching_ids(
         tsquery: tsquery(terms),
         limit,
     };
-    let (found, ids): (i64, Option<String>) = query.get_result(conn)?;
+    let (found, ids): (i64, Option<String>) = query.fetch_one(conn)?;
     if found == limit {
         return Ok(None);
     }
@@ -231,13 +226,8 @@ impl QueryFragment<Pg> for Matching {
     }
 }
 
-impl QueryFragment<MultiBackend> for Matching {
-    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
-        MultiBackend::walk_variant_ast(self, pass)
-    }
-}
-
-impl RunQueryDsl<DbConn> for Matching {}
+impl RunQueryDsl<diesel::SqliteConnection> for Matching {}
+impl RunQueryDsl<diesel::PgConnection> for Matching {}
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 //! create the circonscriptions, departments and academies the rows name,
 //! mark closed ones closed. Re-importing the same file changes nothing.
 
+use crate::db::{Run, columns};
 use std::collections::{HashMap, HashSet};
 
 use super::annuaire::{Record, Rejected};
@@ -84,13 +85,13 @@ impl<'a> Importer<'a> {
         use diesel::prelude::*;
         let local: Vec<Organisation> = organisations::table
             .filter(organisations::local.eq(true))
-            .select(Organisation::as_select())
-            .load(conn)?;
+            .select(columns::<Organisation>())
+            .fetch(conn)?;
         let followed = follows::table
             .filter(follows::pending.eq(false))
             .select(follows::target_ap_id)
             .distinct()
-            .load::<String>(conn)?
+            .fetch::<String>(conn)?
             .into_iter()
             .collect();
         Ok(Self {

@@ -1,9 +1,10 @@
 //! `/healthz`: the process answers. `/readyz`: it can reach its database.
 
+use crate::db::Run;
 use std::time::Duration;
 
 use axum::{Json, Router, extract::State, http::StatusCode, routing::get};
-use diesel::{RunQueryDsl, sql_query};
+use diesel::sql_query;
 use serde_json::{Value, json};
 
 use crate::{AppState, error::AppError};
@@ -16,7 +17,7 @@ pub fn routes() -> Router<AppState> {
 
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let check = state.db.run(|conn| {
-        sql_query("SELECT 1").execute(conn)?;
+        sql_query("SELECT 1").exec(conn)?;
         Ok::<_, AppError>(())
     });
     match tokio::time::timeout(Duration::from_secs(2), check).await {

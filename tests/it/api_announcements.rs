@@ -5,6 +5,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
+use preau::db::Run;
 use serde_json::{Value, json};
 
 use crate::harness::{Reply, TestApp};
@@ -353,7 +354,7 @@ async fn timelines_show_each_reader_what_is_addressed_to_them() {
             use preau::db::schema::announcements::dsl;
             diesel::update(dsl::announcements.filter(dsl::public_id.eq(expired)))
                 .set(dsl::expires_at.eq(Some(preau::db::now() - chrono::TimeDelta::minutes(1))))
-                .execute(conn)?;
+                .exec(conn)?;
             Ok::<_, preau::AppError>(())
         })
         .await

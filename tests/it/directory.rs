@@ -2,6 +2,7 @@
 //! Loire-Atlantique (two circonscriptions' schools, collèges, lycées,
 //! services, a closed school and four bad rows).
 
+use preau::db::Run;
 use std::path::Path;
 
 use diesel::prelude::*;
@@ -48,8 +49,8 @@ async fn org(app: &TestApp, slug: &'static str) -> Organisation {
             Ok::<_, preau::AppError>(
                 organisations::table
                     .filter(organisations::slug.eq(slug))
-                    .select(Organisation::as_select())
-                    .first(conn)?,
+                    .select(preau::db::columns::<Organisation>())
+                    .fetch_first(conn)?,
             )
         })
         .await
@@ -125,7 +126,7 @@ async fn the_fixture_imports_once_and_again_changes_nothing() {
                 organisations::table
                     .filter(organisations::name.eq("École primaire Les Coteaux"))
                     .select(organisations::closed)
-                    .first::<bool>(conn)?,
+                    .fetch_first::<bool>(conn)?,
             )
         })
         .await

@@ -9,7 +9,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use diesel::{Connection, PgConnection, RunQueryDsl, sql_query};
+use diesel::{Connection, PgConnection, connection::SimpleConnection};
 use http_body_util::BodyExt;
 use preau::{
     AppState,
@@ -36,8 +36,8 @@ impl TestDb {
                 let name = format!("preau_test_{:016x}", rand::random::<u64>());
                 let mut admin = PgConnection::establish(&base)
                     .unwrap_or_else(|e| panic!("PREAU_TEST_DATABASE_URL {base}: {e}"));
-                sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut admin)
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
                     .expect("create test database");
                 let mut url = url::Url::parse(&base).expect("postgres url");
                 url.set_path(&name);
@@ -66,8 +66,7 @@ impl Drop for TestDb {
             && let Ok(mut admin) = PgConnection::establish(base)
         {
             // Best effort: a leftover database only costs disk.
-            let _ = sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin);
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Migrations on the backend under test: down-then-up works, and a schema
 //! newer than the binary is refused.
 
+use preau::db::Run;
 use std::time::Duration;
 
-use diesel::{RunQueryDsl, sql_query};
+use diesel::sql_query;
 use preau::{
     AppState,
     db::{self, DatabaseUrl, Db, DbError, PoolOptions},
@@ -35,7 +36,7 @@ fn every_migration_reverts_and_applies_again() {
     assert_eq!(reverted, first.applied.len());
     assert!(
         sql_query("SELECT id FROM organisations")
-            .execute(&mut *conn)
+            .exec(&mut conn)
             .is_err(),
         "tables are gone after down"
     );
@@ -53,7 +54,7 @@ async fn a_schema_newer_than_the_binary_is_refused() {
         let mut conn = db.get().expect("conn");
         db::run_migrations(&mut conn).expect("up");
         sql_query("INSERT INTO __diesel_schema_migrations (version) VALUES ('29991231000000')")
-            .execute(&mut *conn)
+            .exec(&mut conn)
             .expect("fake future migration");
     }
     let err = match AppState::open(test_settings(&test_db, "preau.test")).await {

@@ -1,6 +1,7 @@
 //! The server as a process: first start on an empty directory, readiness,
 //! graceful shutdown.
 
+use preau::db::{DbConn, Run};
 use std::{
     net::TcpListener as StdListener,
     process::{Child, Command, Stdio},
@@ -8,7 +9,7 @@ use std::{
 };
 
 use axum::routing::get;
-use diesel::{Connection, RunQueryDsl, SqliteConnection, sql_query};
+use diesel::{Connection, SqliteConnection, sql_query};
 use preau::{server, web};
 use tokio::sync::oneshot;
 
@@ -78,9 +79,10 @@ async fn first_start_creates_the_database_and_keys_then_stops_cleanly_on_sigterm
     if !db.is_postgres() {
         let file = data_dir(&db).join("preau.db");
         assert!(file.is_file(), "data/preau.db created");
-        let mut conn = SqliteConnection::establish(&file.to_string_lossy()).expect("open");
+        let mut conn =
+            DbConn::Sqlite(SqliteConnection::establish(&file.to_string_lossy()).expect("open"));
         let mode: JournalMode = sql_query("PRAGMA journal_mode")
-            .get_result(&mut conn)
+            .fetch_one(&mut conn)
             .expect("pragma");
         assert_eq!(mode.journal_mode, "wal");
     }

@@ -1,6 +1,7 @@
 //! Durable delivery: peers that are down, fail, or a sender that crashes;
 //! nothing is lost, nothing takes effect twice, order holds per domain.
 
+use preau::db::Run;
 use std::{
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex, atomic::Ordering},
@@ -166,7 +167,7 @@ async fn queued_for(instance: &Instance, domain: &str) -> Vec<String> {
                     .filter(outbox::domain.eq(domain))
                     .order(outbox::id.asc())
                     .select(outbox::activity_id)
-                    .load::<String>(conn)?,
+                    .fetch::<String>(conn)?,
             )
         })
         .await
@@ -185,7 +186,7 @@ async fn processed_updates(instance: &Instance) -> Vec<String> {
                     .filter(received_activities::ap_id.like("%/activities/update/%"))
                     .order(received_activities::received_at.asc())
                     .select(received_activities::ap_id)
-                    .load::<String>(conn)?,
+                    .fetch::<String>(conn)?,
             )
         })
         .await
@@ -247,7 +248,7 @@ async fn a_peer_that_was_down_receives_everything_once_and_in_order() {
                 dsl::organisations
                     .filter(dsl::ap_id.eq(group))
                     .select(dsl::description)
-                    .first::<String>(conn)?,
+                    .fetch_first::<String>(conn)?,
             )
         })
         .await

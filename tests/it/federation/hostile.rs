@@ -2,6 +2,7 @@
 //! stored; then the same request made properly goes through, which shows
 //! that the refusals were for the reason tested.
 
+use preau::db::Run;
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
@@ -359,7 +360,7 @@ async fn a_rotated_key_is_fetched_again_once() {
             use preau::db::schema::accounts::dsl;
             diesel::update(dsl::accounts.filter(dsl::username.eq("mallory")))
                 .set((dsl::public_key.eq(public), dsl::private_key.eq(private)))
-                .execute(conn)?;
+                .exec(conn)?;
             Ok::<_, preau::AppError>(())
         })
         .await

@@ -1,6 +1,7 @@
 //! Several Préau instances on loopback ports (`localhost:PORT`, with
 //! `federation.debug` on), and a signer to send hand-made requests.
 
+use preau::db::Run;
 use std::{
     future::Future,
     sync::{
@@ -228,23 +229,21 @@ impl Instance {
             .db
             .run(move |conn| {
                 let n = match sql_table {
-                    "follows" => schema::follows::table.count().get_result(conn)?,
+                    "follows" => schema::follows::table.count().fetch_one(conn)?,
                     "remote_accounts" => schema::accounts::table
                         .filter(schema::accounts::local.eq(false))
                         .count()
-                        .get_result(conn)?,
+                        .fetch_one(conn)?,
                     "remote_orgs" => schema::organisations::table
                         .filter(schema::organisations::local.eq(false))
                         .count()
-                        .get_result(conn)?,
-                    "peers" => schema::peers::table.count().get_result(conn)?,
-                    "received" => schema::received_activities::table
-                        .count()
-                        .get_result(conn)?,
-                    "tombstones" => schema::tombstones::table.count().get_result(conn)?,
-                    "announcements" => schema::announcements::table.count().get_result(conn)?,
+                        .fetch_one(conn)?,
+                    "peers" => schema::peers::table.count().fetch_one(conn)?,
+                    "received" => schema::received_activities::table.count().fetch_one(conn)?,
+                    "tombstones" => schema::tombstones::table.count().fetch_one(conn)?,
+                    "announcements" => schema::announcements::table.count().fetch_one(conn)?,
                     "acknowledgements" => {
-                        schema::acknowledgements::table.count().get_result(conn)?
+                        schema::acknowledgements::table.count().fetch_one(conn)?
                     }
                     other => panic!("unknown count {other}"),
                 };

@@ -2,6 +2,7 @@
 //! actors by content negotiation, collections, lazy keys, and the examples
 //! of `federation-spec/` parsed by our own wire types.
 
+use preau::db::Run;
 use std::path::Path;
 
 use preau::federation::protocol::{
@@ -218,7 +219,7 @@ async fn keys_are_made_when_an_actor_is_first_served_not_when_it_is_created() {
                     dsl::organisations
                         .filter(dsl::private_key.is_not_null())
                         .count()
-                        .get_result(conn)?,
+                        .fetch_one(conn)?,
                 )
             })
             .await

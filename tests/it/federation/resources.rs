@@ -4,6 +4,7 @@
 //! digest does not match is discarded.
 
 use diesel::prelude::*;
+use preau::db::Run;
 use preau::db::schema::resource_files;
 use serde_json::{Value, json};
 
@@ -203,7 +204,7 @@ async fn a_mirrored_file_with_the_wrong_digest_is_discarded() {
         .run(move |conn| {
             diesel::update(resource_files::table)
                 .set(resource_files::sha256.eq(set))
-                .execute(conn)?;
+                .exec(conn)?;
             Ok::<_, preau::AppError>(())
         })
         .await
