@@ -21,6 +21,90 @@ use super::{
     words::{Words, matching_ids},
 };
 
+/// What a directory listing shows of an organisation. A search reads these
+/// columns only: not the key pair, the description, the search words or the
+/// timestamps, which made up most of each row read and decoded.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organisations)]
+pub struct OrganisationListing {
+    pub id: i64,
+    pub slug: String,
+    pub domain: String,
+    pub local: bool,
+    pub ap_id: String,
+    pub kind: String,
+    pub name: String,
+    pub uai: Option<String>,
+    pub parent_id: Option<i64>,
+    pub address: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub closed: bool,
+    pub visibility: String,
+    pub department_code: Option<String>,
+}
+
+impl From<Organisation> for OrganisationListing {
+    fn from(o: Organisation) -> Self {
+        Self {
+            id: o.id,
+            slug: o.slug,
+            domain: o.domain,
+            local: o.local,
+            ap_id: o.ap_id,
+            kind: o.kind,
+            name: o.name,
+            uai: o.uai,
+            parent_id: o.parent_id,
+            address: o.address,
+            postal_code: o.postal_code,
+            city: o.city,
+            phone: o.phone,
+            email: o.email,
+            website: o.website,
+            closed: o.closed,
+            visibility: o.visibility,
+            department_code: o.department_code,
+        }
+    }
+}
+
+/// What the people directory shows of an account, for the same reason.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
+pub struct PersonListing {
+    pub id: i64,
+    pub username: String,
+    pub ap_id: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub job_title: String,
+    pub roles_visibility: String,
+    pub email_visibility: String,
+    pub phone_visibility: String,
+}
+
+impl From<Account> for PersonListing {
+    fn from(a: Account) -> Self {
+        Self {
+            id: a.id,
+            username: a.username,
+            ap_id: a.ap_id,
+            display_name: a.display_name,
+            email: a.email,
+            phone: a.phone,
+            job_title: a.job_title,
+            roles_visibility: a.roles_visibility,
+            email_visibility: a.email_visibility,
+            phone_visibility: a.phone_visibility,
+        }
+    }
+}
+
 /// Where an entry comes from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Origin {
@@ -78,7 +162,7 @@ pub fn search_organisations(
     search: &OrganisationSearch,
     offset: i64,
     limit: i64,
-) -> QueryResult<Vec<Organisation>> {
+) -> QueryResult<Vec<OrganisationListing>> {
     // The full-text candidates first: the query below holds the connection.
     let matching = if search.terms.is_empty() {
         None
@@ -93,7 +177,7 @@ pub fn search_organisations(
     crate::per_backend!(conn, |c: DB| {
         let mut query = organisations::table
             .filter(one_of(organisations::visibility, &search.visibilities))
-            .select(columns::<Organisation>())
+            .select(columns::<OrganisationListing>())
             // The folded name comes first in `search_text`: name order, accents ignored.
             .order((organisations::search_text.asc(), organisations::id.asc()))
             .offset(offset)
@@ -143,7 +227,7 @@ pub fn search_people(
     search: &PeopleSearch,
     offset: i64,
     limit: i64,
-) -> QueryResult<Vec<Account>> {
+) -> QueryResult<Vec<PersonListing>> {
     // The full-text candidates first: the query below holds the connection.
     let matching = if search.terms.is_empty() {
         None
@@ -160,7 +244,7 @@ pub fn search_people(
             .filter(accounts::local.eq(true))
             .filter(accounts::disabled.eq(false))
             .filter(one_of(accounts::name_visibility, &search.visibilities))
-            .select(columns::<Account>())
+            .select(columns::<PersonListing>())
             .order((accounts::search_text.asc(), accounts::id.asc()))
             .offset(offset)
             .limit(limit)

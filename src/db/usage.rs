@@ -72,39 +72,54 @@ pub fn counters(conn: &mut DbConn, weeks: &[String]) -> QueryResult<Vec<(String,
         .fetch(conn)
 }
 
-/// Local announcements published in `[from, to)`, and for those that ask
-/// for an acknowledgement: how many local readers they were addressed to
-/// and how many of those read them.
+/// Local announcements published in `[from, to)`, one row each: when, and
+/// for those that ask for an acknowledgement, how many local readers they
+/// were addressed to and how many of those read them (0 and 0 otherwise).
+/// Three queries for the whole span, where one per week took 24.
 pub fn announcement_figures(
     conn: &mut DbConn,
     from: NaiveDateTime,
     to: NaiveDateTime,
-) -> QueryResult<(i64, i64, i64)> {
+) -> QueryResult<Vec<(NaiveDateTime, i64, i64)>> {
+    use std::collections::HashMap;
+
     use super::schema::{acknowledgements, announcements, home_feed};
-    let in_week = announcements::local
+    use diesel::dsl::count_star;
+    let in_span = announcements::local
         .eq(true)
         .and(announcements::published_at.ge(from))
         .and(announcements::published_at.lt(to));
-    let published = announcements::table
-        .filter(in_week)
-        .count()
-        .fetch_one(conn)?;
-    let asking = announcements::table
-        .filter(in_week.and(announcements::ack_requested.eq(true)))
-        .select(announcements::id);
-    let addressed = home_feed::table
-        .filter(home_feed::announcement_id.eq_any(asking))
-        .count()
-        .fetch_one(conn)?;
-    let asking = announcements::table
-        .filter(in_week.and(announcements::ack_requested.eq(true)))
-        .select(announcements::id);
-    let read = acknowledgements::table
-        .filter(acknowledgements::announcement_id.eq_any(asking))
+    let published: Vec<(i64, NaiveDateTime)> = announcements::table
+        .filter(in_span)
+        .select((announcements::id, announcements::published_at))
+        .fetch(conn)?;
+    let asking = || {
+        announcements::table
+            .filter(in_span.and(announcements::ack_requested.eq(true)))
+            .select(announcements::id)
+    };
+    let addressed: HashMap<i64, i64> = home_feed::table
+        .filter(home_feed::announcement_id.eq_any(asking()))
+        .group_by(home_feed::announcement_id)
+        .select((home_feed::announcement_id, count_star()))
+        .fetch(conn)?
+        .into_iter()
+        .collect();
+    let read: HashMap<i64, i64> = acknowledgements::table
+        .filter(acknowledgements::announcement_id.eq_any(asking()))
         .filter(acknowledgements::account_id.is_not_null())
-        .count()
-        .fetch_one(conn)?;
-    Ok((published, addressed, read))
+        .group_by(acknowledgements::announcement_id)
+        .select((acknowledgements::announcement_id, count_star()))
+        .fetch(conn)?
+        .into_iter()
+        .collect();
+    Ok(published
+        .into_iter()
+        .map(|(id, at)| {
+            let of = |counts: &HashMap<i64, i64>| counts.get(&id).copied().unwrap_or(0);
+            (at, of(&addressed), of(&read))
+        })
+        .collect())
 }
 
 /// Resources shared here and received, and downloads of local ones.

@@ -10,11 +10,12 @@ use super::pagination::{Page, PageRequest};
 use crate::{
     AppState,
     db::{
-        DbConn,
-        accounts::{self, Account},
-        directory::{self, OrganisationSearch, Origin, PeopleSearch},
+        DbConn, accounts,
+        directory::{
+            self, OrganisationListing, OrganisationSearch, Origin, PeopleSearch, PersonListing,
+        },
         memberships,
-        organisations::{self, Organisation},
+        organisations::{self, OrganisationName},
     },
     directory::text,
     error::{AppError, AppResult},
@@ -144,8 +145,8 @@ fn organisation_id(conn: &mut DbConn, key: &str) -> AppResult<i64> {
 }
 
 fn organisation_entry(
-    org: Organisation,
-    parents: &HashMap<i64, Organisation>,
+    org: OrganisationListing,
+    parents: &HashMap<i64, OrganisationName>,
 ) -> OrganisationEntry {
     let parent = org
         .parent_id
@@ -218,9 +219,9 @@ pub async fn organisations(
                 limit,
                 |(n, _)| *n,
                 |rows| {
-                    let orgs: Vec<Organisation> = rows.into_iter().map(|(_, o)| o).collect();
+                    let orgs: Vec<OrganisationListing> = rows.into_iter().map(|(_, o)| o).collect();
                     let parent_ids: Vec<i64> = orgs.iter().filter_map(|o| o.parent_id).collect();
-                    let parents = organisations::by_ids(conn, &parent_ids)?
+                    let parents = organisations::names_by_ids(conn, &parent_ids)?
                         .into_iter()
                         .map(|p| (p.id, p))
                         .collect::<HashMap<_, _>>();
@@ -242,7 +243,7 @@ fn number<T>(rows: Vec<T>, offset: i64) -> Vec<(i64, T)> {
 }
 
 /// What `viewer` sees of a person. People see all of their own entry.
-fn person_entry(account: Account, viewer: Viewer, roles: Vec<RoleEntry>) -> PersonEntry {
+fn person_entry(account: PersonListing, viewer: Viewer, roles: Vec<RoleEntry>) -> PersonEntry {
     let sees = |stored: &str| {
         stored
             .parse::<Visibility>()
@@ -351,7 +352,7 @@ pub async fn person(
             }
             let mut roles = roles_by_account(conn, &[account.id])?;
             let r = roles.remove(&account.id).unwrap_or_default();
-            Ok(person_entry(account, viewer, r))
+            Ok(person_entry(account.into(), viewer, r))
         })
         .await
 }
@@ -404,14 +405,14 @@ pub async fn organisation(
             let more_children = children.len() as i64 > PROFILE_CHILDREN;
             children.truncate(PROFILE_CHILDREN as usize);
             let parents =
-                organisations::by_ids(conn, &org.parent_id.into_iter().collect::<Vec<_>>())?
+                organisations::names_by_ids(conn, &org.parent_id.into_iter().collect::<Vec<_>>())?
                     .into_iter()
                     .map(|p| (p.id, p))
                     .collect::<HashMap<_, _>>();
             let no_parents = HashMap::new();
             let description = org.description.clone();
             Ok(OrganisationProfile {
-                entry: organisation_entry(org, &parents),
+                entry: organisation_entry(org.into(), &parents),
                 description,
                 children: children
                     .into_iter()
@@ -426,6 +427,7 @@ pub async fn organisation(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::accounts::Account;
 
     fn account() -> Account {
         let now = crate::db::now();
@@ -466,16 +468,16 @@ mod tests {
                 role: "director".into(),
             }]
         };
-        let anonymous = person_entry(account(), Viewer::Anonymous, roles());
+        let anonymous = person_entry(account().into(), Viewer::Anonymous, roles());
         assert!(anonymous.roles.is_none() && anonymous.email.is_none());
         assert!(anonymous.phone.is_none());
-        let peer = person_entry(account(), Viewer::Peer, roles());
+        let peer = person_entry(account().into(), Viewer::Peer, roles());
         assert_eq!(peer.roles.as_ref().map(Vec::len), Some(1));
         assert!(peer.email.is_none());
-        let colleague = person_entry(account(), Viewer::Account, roles());
+        let colleague = person_entry(account().into(), Viewer::Account, roles());
         assert_eq!(colleague.email.as_deref(), Some("jeanne@example.org"));
         assert!(colleague.phone.is_none(), "phone is private by default");
-        let admin = person_entry(account(), Viewer::Admin, roles());
+        let admin = person_entry(account().into(), Viewer::Admin, roles());
         assert_eq!(admin.phone.as_deref(), Some("02 40 00 00 00"));
     }
 }

@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{Datelike, NaiveDate, TimeDelta};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
 
 use super::Caller;
 use crate::{
@@ -142,6 +142,21 @@ pub struct Statistics {
     pub dead_domains: i64,
 }
 
+/// Announcements published in `[from, to)`, the readers they were
+/// addressed to and those who read them, from `usage::announcement_figures`.
+fn totals_between(
+    published: &[(NaiveDateTime, i64, i64)],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> (i64, i64, i64) {
+    published
+        .iter()
+        .filter(|(at, ..)| (from..to).contains(at))
+        .fold((0, 0, 0), |(n, addressed, read), (_, a, r)| {
+            (n + 1, addressed + a, read + r)
+        })
+}
+
 /// The statistics page's figures (instance admins only).
 pub async fn report(state: &AppState, caller: &Caller) -> AppResult<Statistics> {
     if !caller.is_instance_admin() {
@@ -170,11 +185,15 @@ pub async fn report(state: &AppState, caller: &Caller) -> AppResult<Statistics> 
                     .find(|(w, n, _)| w == week && n == name)
                     .map_or(0, |(.., v)| *v)
             };
+            let midnight = |day: &NaiveDate| day.and_hms_opt(0, 0, 0).unwrap_or_default();
+            let oldest = starts.last().map(midnight).unwrap_or_default();
+            let published =
+                usage::announcement_figures(conn, oldest, midnight(&monday) + TimeDelta::weeks(1))?;
             let mut weeks = Vec::with_capacity(WEEKS);
             for (start, name) in starts.iter().zip(&names) {
-                let from = start.and_hms_opt(0, 0, 0).unwrap_or_default();
+                let from = midnight(start);
                 let (announcements, addressed, read) =
-                    usage::announcement_figures(conn, from, from + TimeDelta::weeks(1))?;
+                    totals_between(&published, from, from + TimeDelta::weeks(1));
                 weeks.push(Week {
                     starts: *start,
                     active_accounts: active
@@ -204,4 +223,29 @@ pub async fn report(state: &AppState, caller: &Caller) -> AppResult<Statistics> 
             })
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_week_counts_what_was_published_from_its_monday_to_the_next() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
+        let published = [
+            (at("2026-11-15 23:59"), 40, 10), // the Sunday before
+            (at("2026-11-16 00:00"), 50, 20), // Monday, midnight
+            (at("2026-11-19 10:00"), 0, 0),   // asks for no acknowledgement
+            (at("2026-11-22 23:59"), 5, 5),   // Sunday, last minute
+            (at("2026-11-23 00:00"), 7, 1),   // the next Monday
+        ];
+        let monday = at("2026-11-16 00:00");
+        assert_eq!(
+            totals_between(&published, monday, monday + TimeDelta::weeks(1)),
+            (3, 55, 25)
+        );
+        let before = monday - TimeDelta::weeks(1);
+        assert_eq!(totals_between(&published, before, monday), (1, 40, 10));
+        assert_eq!(totals_between(&[], before, monday), (0, 0, 0));
+    }
 }

@@ -1,0 +1,1 @@
+DROP INDEX announcements_local_published_idx;
