@@ -7,7 +7,9 @@ use crate::{
     db::{self, DatabaseUrl, Db, DbError, PoolOptions},
     files::FileStore,
     services::{
-        modules::ModuleCache,
+        announcements::Categories,
+        modules::Modules,
+        settings_copy::SettingsCopy,
         statistics::Tally,
         throttle::{DomainRateLimit, LoginThrottle},
     },
@@ -22,8 +24,10 @@ pub struct AppState {
     pub inbox_limit: Arc<DomainRateLimit>,
     /// Uploaded files, by content.
     pub files: FileStore,
-    /// Which modules are switched on, cached for a few seconds.
-    pub modules: Arc<ModuleCache>,
+    /// Which modules are switched on, and the announcement categories
+    /// (built-in and added), as this process last read them.
+    pub modules: Arc<SettingsCopy<Modules>>,
+    pub categories: Arc<SettingsCopy<Categories>>,
     /// Federation traffic not yet added to the weekly counters.
     pub tally: Arc<Tally>,
 }
@@ -68,6 +72,7 @@ impl AppState {
             db,
             login_throttle: Arc::default(),
             modules: Arc::default(),
+            categories: Arc::default(),
             tally: Arc::default(),
         })
     }

@@ -147,7 +147,7 @@ async fn notifications(
 async fn categories(State(state): State<AppState>) -> AppResult<Json<Value>> {
     let all = announcements::categories(&state).await?;
     Ok(Json(Value::Array(
-        all.into_iter()
+        all.iter()
             .map(|(slug, label)| json!({ "slug": slug, "label": label }))
             .collect(),
     )))

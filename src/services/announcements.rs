@@ -2,6 +2,8 @@
 //! a time or per organisation. Each change and the activities it sends are
 //! written in one transaction.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -539,8 +541,15 @@ pub async fn of_organisation(
         .await
 }
 
-/// The categories: built-in ones first, then those admins added.
-pub async fn categories(state: &AppState) -> AppResult<Vec<(String, String)>> {
+/// Announcement categories as (slug, label).
+pub type Categories = Arc<Vec<(String, String)>>;
+
+/// The categories: built-in ones first, then those admins added. Nearly
+/// every page shows them, so they are read through the process's copy.
+pub async fn categories(state: &AppState) -> AppResult<Categories> {
+    if let Some(all) = state.categories.fresh() {
+        return Ok(all);
+    }
     let mut all: Vec<(String, String)> = BUILTIN_CATEGORIES
         .iter()
         .map(|(slug, label, _)| (slug.to_string(), label.to_string()))
@@ -551,6 +560,8 @@ pub async fn categories(state: &AppState) -> AppResult<Vec<(String, String)>> {
             .run(|conn| Ok::<_, AppError>(categories::list(conn)?))
             .await?,
     );
+    let all = Arc::new(all);
+    state.categories.store(all.clone());
     Ok(all)
 }
 
@@ -587,7 +598,9 @@ pub async fn add_category(
             tracing::info!(audit = true, category = %slug, "audit: category added");
             Ok::<_, AppError>(())
         })
-        .await
+        .await?;
+    state.categories.forget();
+    Ok(())
 }
 
 /// The local organisations an account may publish for, as (slug, name):

@@ -15,6 +15,7 @@ pub mod pagination;
 pub mod passwords;
 pub mod resources;
 pub mod sessions;
+pub mod settings_copy;
 pub mod statistics;
 pub mod throttle;
 pub mod timeline;

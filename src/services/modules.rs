@@ -4,20 +4,12 @@
 //! seconds, so every process behind a load balancer follows within that
 //! time.
 
-use std::{
-    sync::Mutex,
-    time::{Duration, Instant},
-};
-
 use super::Caller;
 use crate::{
     AppState,
     db::modules as rows,
     error::{AppError, AppResult},
 };
-
-/// How long a process trusts its copy of the switches.
-const CACHE_FOR: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Module {
@@ -75,31 +67,6 @@ impl Modules {
             Module::Directory => self.directory = on,
             Module::Resources => self.resources = on,
         }
-    }
-}
-
-/// A process's copy of the switches.
-#[derive(Default)]
-pub struct ModuleCache(Mutex<Option<(Instant, Modules)>>);
-
-impl ModuleCache {
-    fn fresh(&self) -> Option<Modules> {
-        let guard = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        guard
-            .as_ref()
-            .filter(|(at, _)| at.elapsed() < CACHE_FOR)
-            .map(|(_, m)| *m)
-    }
-
-    fn store(&self, modules: Modules) {
-        let mut guard = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *guard = Some((Instant::now(), modules));
     }
 }
 
