@@ -85,32 +85,10 @@ pub fn columns<T: Selectable<Sqlite>>() -> T::SelectExpression {
 
 #[cfg(test)]
 mod tests {
-    use diesel::{Connection, ExpressionMethods, QueryDsl, sql_query};
+    use diesel::{Connection, ExpressionMethods, QueryDsl};
 
     use super::*;
-
-    diesel::table! {
-        items (id) {
-            id -> BigInt,
-            name -> Text,
-        }
-    }
-
-    fn with_items() -> DbConn {
-        let mut conn = DbConn::Sqlite(SqliteConnection::establish(":memory:").expect("sqlite"));
-        sql_query("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
-            .exec(&mut conn)
-            .expect("table");
-        diesel::insert_into(items::table)
-            .values(&vec![
-                (items::id.eq(1), items::name.eq("un")),
-                (items::id.eq(2), items::name.eq("deux")),
-                (items::id.eq(3), items::name.eq("trois")),
-            ])
-            .exec(&mut conn)
-            .expect("rows");
-        conn
-    }
+    use crate::db::one_of::tests::{items, with_items};
 
     #[test]
     fn each_method_gives_what_diesel_gives() {
@@ -120,9 +98,9 @@ mod tests {
             .select(items::name)
             .fetch(&mut conn)
             .expect("fetch");
-        assert_eq!(names, ["trois", "deux", "un"]);
+        assert_eq!(names, ["quatre", "trois", "deux", "un"]);
         let count: i64 = items::table.count().fetch_one(&mut conn).expect("count");
-        assert_eq!(count, 3);
+        assert_eq!(count, 4);
         let first: String = items::table
             .order(items::id)
             .select(items::name)
@@ -138,7 +116,7 @@ mod tests {
             .set(items::name.eq("plus"))
             .exec(&mut conn)
             .expect("update");
-        assert_eq!(changed, 2);
+        assert_eq!(changed, 3);
     }
 
     #[test]

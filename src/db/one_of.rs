@@ -100,12 +100,13 @@ where
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use diesel::{Connection, QueryDsl, SqliteConnection, debug_query, sql_query};
 
     use super::*;
     use crate::db::{DbConn, Run};
 
+    // Also the fixture of `dispatch`'s tests.
     diesel::table! {
         items (id) {
             id -> BigInt,
@@ -113,7 +114,7 @@ mod tests {
         }
     }
 
-    fn with_items() -> DbConn {
+    pub(in crate::db) fn with_items() -> DbConn {
         let mut conn = DbConn::Sqlite(SqliteConnection::establish(":memory:").expect("sqlite"));
         sql_query("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
             .exec(&mut conn)
