@@ -156,6 +156,35 @@ const CANDIDATES: usize = 2_000;
 
 type Predicate<T, DB> = Box<dyn BoxableExpression<T, DB, SqlType = Bool>>;
 
+/// What a search's words ask of the rows.
+enum TextMatch {
+    /// No words: every row.
+    Any,
+    /// The rows the full-text index found, few enough to sort.
+    Among(Vec<i64>),
+    /// Too many to sort: each row's words are tested in name order.
+    Broad,
+}
+
+impl TextMatch {
+    fn of(
+        conn: &mut DbConn,
+        table: &'static str,
+        terms: &[String],
+        candidates: Option<usize>,
+    ) -> QueryResult<Self> {
+        if terms.is_empty() {
+            return Ok(Self::Any);
+        }
+        Ok(
+            match matching_ids(conn, table, terms, candidates.unwrap_or(CANDIDATES))? {
+                Some(ids) => Self::Among(ids),
+                None => Self::Broad,
+            },
+        )
+    }
+}
+
 /// One page of organisations, by name, from `offset`.
 pub fn search_organisations(
     conn: &mut DbConn,
@@ -163,17 +192,8 @@ pub fn search_organisations(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<OrganisationListing>> {
-    // The full-text candidates first: the query below holds the connection.
-    let matching = if search.terms.is_empty() {
-        None
-    } else {
-        matching_ids(
-            conn,
-            "organisations",
-            &search.terms,
-            search.candidates.unwrap_or(CANDIDATES),
-        )?
-    };
+    // Before the query below, which holds the connection.
+    let text = TextMatch::of(conn, "organisations", &search.terms, search.candidates)?;
     crate::per_backend!(conn, |c: DB| {
         let mut query = organisations::table
             .filter(one_of(organisations::visibility, &search.visibilities))
@@ -183,12 +203,11 @@ pub fn search_organisations(
             .offset(offset)
             .limit(limit)
             .into_boxed::<DB>();
-        if !search.terms.is_empty() {
-            query = match &matching {
-                Some(ids) => query.filter(one_of(organisations::id, ids)),
-                None => query.filter(Words::vector("organisations", &search.terms)),
-            };
-        }
+        query = match &text {
+            TextMatch::Any => query,
+            TextMatch::Among(ids) => query.filter(one_of(organisations::id, ids)),
+            TextMatch::Broad => query.filter(Words::vector("organisations", &search.terms)),
+        };
         if let Some(kind) = &search.kind {
             query = query.filter(organisations::kind.eq(kind.clone()));
         }
@@ -228,17 +247,8 @@ pub fn search_people(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<PersonListing>> {
-    // The full-text candidates first: the query below holds the connection.
-    let matching = if search.terms.is_empty() {
-        None
-    } else {
-        matching_ids(
-            conn,
-            "accounts",
-            &search.terms,
-            search.candidates.unwrap_or(CANDIDATES),
-        )?
-    };
+    // Before the query below, which holds the connection.
+    let text = TextMatch::of(conn, "accounts", &search.terms, search.candidates)?;
     crate::per_backend!(conn, |c: DB| {
         let mut query = accounts::table
             .filter(accounts::local.eq(true))
@@ -249,12 +259,11 @@ pub fn search_people(
             .offset(offset)
             .limit(limit)
             .into_boxed::<DB>();
-        if !search.terms.is_empty() {
-            query = match &matching {
-                Some(ids) => query.filter(one_of(accounts::id, ids)),
-                None => query.filter(Words::vector("accounts", &search.terms)),
-            };
-        }
+        query = match &text {
+            TextMatch::Any => query,
+            TextMatch::Among(ids) => query.filter(one_of(accounts::id, ids)),
+            TextMatch::Broad => query.filter(Words::vector("accounts", &search.terms)),
+        };
         let members: Option<Predicate<accounts::table, DB>> =
             match (search.role.clone(), search.organisation_id) {
                 (Some(role), Some(org)) => Some(Box::new(
