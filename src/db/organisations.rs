@@ -354,13 +354,6 @@ pub fn names_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Organisat
         .fetch(conn)
 }
 
-pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Organisation>> {
-    organisations::table
-        .filter(one_of(organisations::id, ids))
-        .select(columns::<Organisation>())
-        .fetch(conn)
-}
-
 /// How many local organisations have one of `visibilities`.
 pub fn count_local(conn: &mut DbConn, visibilities: &[&str]) -> QueryResult<i64> {
     organisations::table

@@ -80,7 +80,7 @@ pub async fn collection(
         .run(move |conn| {
             let rows = organisations::list(conn, visibilities, after.max(0), PAGE_SIZE + 1)?;
             let parent_ids: Vec<i64> = rows.iter().filter_map(|o| o.parent_id).collect();
-            let parents: HashMap<i64, String> = organisations::by_ids(conn, &parent_ids)?
+            let parents: HashMap<i64, String> = organisations::names_by_ids(conn, &parent_ids)?
                 .into_iter()
                 .map(|p| (p.id, p.ap_id))
                 .collect();

@@ -17,7 +17,7 @@ use crate::{
     AppState,
     db::{
         self, DbConn, files, memberships,
-        organisations::{self, Organisation},
+        organisations::{self, Organisation, OrganisationName},
         resources::{self as rows, Content, Identity, NewFile, Resource, join_list, split_list},
     },
     directory::text,
@@ -298,7 +298,7 @@ pub fn views(
 ) -> AppResult<Vec<ResourceView>> {
     let ids: Vec<i64> = resources.iter().map(|r| r.id).collect();
     let org_ids: Vec<i64> = resources.iter().map(|r| r.organisation_id).collect();
-    let orgs: HashMap<i64, Organisation> = organisations::by_ids(conn, &org_ids)?
+    let orgs: HashMap<i64, OrganisationName> = organisations::names_by_ids(conn, &org_ids)?
         .into_iter()
         .map(|o| (o.id, o))
         .collect();

@@ -300,7 +300,7 @@ pub async fn sources(state: &AppState, account: &Account) -> AppResult<Vec<(Stri
             ids.extend(follows::followed_organisation_ids(conn, &account.ap_id)?);
             ids.sort_unstable();
             ids.dedup();
-            let mut found: Vec<(String, String)> = organisations::by_ids(conn, &ids)?
+            let mut found: Vec<(String, String)> = organisations::names_by_ids(conn, &ids)?
                 .into_iter()
                 .map(|o| (o.ap_id, o.name))
                 .collect();
