@@ -18,7 +18,7 @@ use super::{
     one_of,
     organisations::Organisation,
     schema::{accounts, memberships, organisations},
-    words::{Words, matching_ids},
+    words::{Words, later_ids, matching_ids},
 };
 
 /// What a directory listing shows of an organisation. A search reads these
@@ -132,9 +132,8 @@ pub struct OrganisationSearch {
     pub include_closed: bool,
     /// The `visibility` values the viewer sees.
     pub visibilities: Vec<&'static str>,
-    /// Above how many text matches the name-ordered path is taken
-    /// (`CANDIDATES` when `None`; tests lower it to compare both paths).
-    pub candidates: Option<usize>,
+    /// How the words are matched (tests force each way).
+    pub path: TextPath,
 }
 
 /// A search of people (local accounts).
@@ -147,12 +146,27 @@ pub struct PeopleSearch {
     /// `name_visibility` is among them, and the role and organisation
     /// filters only look at people whose roles the viewer may see.
     pub visibilities: Vec<&'static str>,
-    pub candidates: Option<usize>,
+    pub path: TextPath,
 }
 
 /// At most this many full-text matches are sorted by name; a broader
 /// query is answered from the name-ordered index instead.
 const CANDIDATES: usize = 2_000;
+
+/// How a search with words is answered. `Auto` picks by how many rows
+/// match; tests force the others to check that every path gives the same
+/// pages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TextPath {
+    #[default]
+    Auto,
+    /// Take every match from the full-text index and sort them.
+    Sorted,
+    /// Split on the first word (SQLite; elsewhere `Scan`).
+    Leading,
+    /// Test each row's words in name order.
+    Scan,
+}
 
 type Predicate<T, DB> = Box<dyn BoxableExpression<T, DB, SqlType = Bool>>;
 
@@ -162,7 +176,16 @@ enum TextMatch {
     Any,
     /// The rows the full-text index found, few enough to sort.
     Among(Vec<i64>),
-    /// Too many to sort: each row's words are tested in name order.
+    /// Too many to sort, and most of them start with the first word ("ecole"
+    /// matches most schools, whose names begin with it): those are one
+    /// range of the name index, read in order and stopped at the page. The
+    /// rows where the word comes later (`later`, from a full-text index of
+    /// the words after the first) are few; both parts are merged. Reading
+    /// the name index from its start instead tested every académie,
+    /// circonscription and collège before the first école.
+    Leading { later: Vec<i64> },
+    /// Too many to sort either way: each row's words are tested in name
+    /// order.
     Broad,
 }
 
@@ -171,18 +194,108 @@ impl TextMatch {
         conn: &mut DbConn,
         table: &'static str,
         terms: &[String],
-        candidates: Option<usize>,
+        path: TextPath,
     ) -> QueryResult<Self> {
         if terms.is_empty() {
             return Ok(Self::Any);
         }
-        Ok(
-            match matching_ids(conn, table, terms, candidates.unwrap_or(CANDIDATES))? {
-                Some(ids) => Self::Among(ids),
-                None => Self::Broad,
-            },
-        )
+        let at_most = if path == TextPath::Auto {
+            CANDIDATES
+        } else {
+            usize::MAX - 1
+        };
+        // The range of the name index needs an ASCII word, which is what
+        // `directory::text::terms` makes.
+        let leads = terms[0].bytes().all(|b| b.is_ascii_alphanumeric());
+        let ways: &[TextPath] = match path {
+            // One word: splitting costs no more than sorting, and a broad
+            // word is not first counted to the limit in the full-text index.
+            TextPath::Auto if terms.len() == 1 => &[TextPath::Leading, TextPath::Sorted],
+            // More: the full-text index intersects them, where the range of
+            // a broad first word would be read until the others match.
+            TextPath::Auto => &[TextPath::Sorted, TextPath::Leading],
+            TextPath::Sorted => &[TextPath::Sorted],
+            TextPath::Leading => &[TextPath::Leading],
+            TextPath::Scan => &[],
+        };
+        for way in ways {
+            match way {
+                TextPath::Sorted => {
+                    if let Some(ids) = matching_ids(conn, table, terms, at_most)? {
+                        return Ok(Self::Among(ids));
+                    }
+                }
+                TextPath::Leading if leads => {
+                    if let Some(later) = later_ids(conn, table, &terms[0], at_most)? {
+                        return Ok(Self::Leading { later });
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(Self::Broad)
     }
+
+    /// The page from `offset`: one query, or two merged by name.
+    fn page<T>(
+        &self,
+        offset: i64,
+        limit: i64,
+        mut query: impl FnMut(TextFilter<'_>, i64, i64) -> QueryResult<Vec<(String, T)>>,
+        id: impl Fn(&T) -> i64,
+    ) -> QueryResult<Vec<T>> {
+        let filter = match self {
+            Self::Any => TextFilter::Any,
+            Self::Among(ids) => TextFilter::Ids(ids),
+            Self::Broad => TextFilter::Words,
+            Self::Leading { later } => {
+                // Each part's first `offset + limit` rows hold the page.
+                let window = offset.saturating_add(limit);
+                let mut rows = query(TextFilter::Leading, 0, window)?;
+                rows.extend(query(TextFilter::Later(later), 0, window)?);
+                rows.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| id(x).cmp(&id(y))));
+                let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+                let take = usize::try_from(limit).unwrap_or(0);
+                return Ok(rows
+                    .into_iter()
+                    .skip(skip)
+                    .take(take)
+                    .map(|(_, row)| row)
+                    .collect());
+            }
+        };
+        Ok(query(filter, offset, limit)?
+            .into_iter()
+            .map(|(_, row)| row)
+            .collect())
+    }
+}
+
+/// The text condition of one query.
+#[derive(Clone, Copy)]
+enum TextFilter<'a> {
+    Any,
+    Ids(&'a [i64]),
+    /// Every term, tested on each row.
+    Words,
+    /// Rows whose text starts with the first term (one range of the name
+    /// index) and holds the others.
+    Leading,
+    /// Rows among these ids, where the first term is a later word, whose
+    /// text does not start with it (those are `Leading`'s) and holds the
+    /// others.
+    Later(&'a [i64]),
+}
+
+/// `[term, successor)`: the texts that start with `term`, an ASCII word
+/// (`directory::text::terms`), as a range that an index answers.
+fn prefix_range(term: &str) -> (String, String) {
+    let mut end = term.to_string();
+    // An ASCII letter or digit: the next byte is still one character.
+    if let Some(last) = end.pop() {
+        end.push(char::from(last as u8 + 1));
+    }
+    (term.to_string(), end)
 }
 
 /// One page of organisations, by name, from `offset`.
@@ -192,21 +305,57 @@ pub fn search_organisations(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<OrganisationListing>> {
-    // Before the query below, which holds the connection.
-    let text = TextMatch::of(conn, "organisations", &search.terms, search.candidates)?;
+    let text = TextMatch::of(conn, "organisations", &search.terms, search.path)?;
+    text.page(
+        offset,
+        limit,
+        |filter, offset, limit| organisations_in_order(conn, search, filter, offset, limit),
+        |o: &OrganisationListing| o.id,
+    )
+}
+
+fn organisations_in_order(
+    conn: &mut DbConn,
+    search: &OrganisationSearch,
+    text: TextFilter<'_>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<(String, OrganisationListing)>> {
     crate::per_backend!(conn, |c: DB| {
         let mut query = organisations::table
             .filter(one_of(organisations::visibility, &search.visibilities))
-            .select(columns::<OrganisationListing>())
+            .select((organisations::search_text, columns::<OrganisationListing>()))
             // The folded name comes first in `search_text`: name order, accents ignored.
             .order((organisations::search_text.asc(), organisations::id.asc()))
             .offset(offset)
             .limit(limit)
             .into_boxed::<DB>();
-        query = match &text {
-            TextMatch::Any => query,
-            TextMatch::Among(ids) => query.filter(one_of(organisations::id, ids)),
-            TextMatch::Broad => query.filter(Words::vector("organisations", &search.terms)),
+        query = match text {
+            TextFilter::Any => query,
+            TextFilter::Ids(ids) => query.filter(one_of(organisations::id, ids)),
+            TextFilter::Words => query.filter(Words::vector("organisations", &search.terms)),
+            TextFilter::Leading => {
+                let (from, to) = prefix_range(&search.terms[0]);
+                query = query
+                    .filter(organisations::search_text.ge(from))
+                    .filter(organisations::search_text.lt(to));
+                if search.terms.len() > 1 {
+                    query = query.filter(Words::like("organisations", &search.terms[1..]));
+                }
+                query
+            }
+            TextFilter::Later(ids) => {
+                let (from, to) = prefix_range(&search.terms[0]);
+                query = query.filter(one_of(organisations::id, ids)).filter(
+                    organisations::search_text
+                        .lt(from)
+                        .or(organisations::search_text.ge(to)),
+                );
+                if search.terms.len() > 1 {
+                    query = query.filter(Words::like("organisations", &search.terms[1..]));
+                }
+                query
+            }
         };
         if let Some(kind) = &search.kind {
             query = query.filter(organisations::kind.eq(kind.clone()));
@@ -247,22 +396,58 @@ pub fn search_people(
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<PersonListing>> {
-    // Before the query below, which holds the connection.
-    let text = TextMatch::of(conn, "accounts", &search.terms, search.candidates)?;
+    let text = TextMatch::of(conn, "accounts", &search.terms, search.path)?;
+    text.page(
+        offset,
+        limit,
+        |filter, offset, limit| people_in_order(conn, search, filter, offset, limit),
+        |p: &PersonListing| p.id,
+    )
+}
+
+fn people_in_order(
+    conn: &mut DbConn,
+    search: &PeopleSearch,
+    text: TextFilter<'_>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<(String, PersonListing)>> {
     crate::per_backend!(conn, |c: DB| {
         let mut query = accounts::table
             .filter(accounts::local.eq(true))
             .filter(accounts::disabled.eq(false))
             .filter(one_of(accounts::name_visibility, &search.visibilities))
-            .select(columns::<PersonListing>())
+            .select((accounts::search_text, columns::<PersonListing>()))
             .order((accounts::search_text.asc(), accounts::id.asc()))
             .offset(offset)
             .limit(limit)
             .into_boxed::<DB>();
-        query = match &text {
-            TextMatch::Any => query,
-            TextMatch::Among(ids) => query.filter(one_of(accounts::id, ids)),
-            TextMatch::Broad => query.filter(Words::vector("accounts", &search.terms)),
+        query = match text {
+            TextFilter::Any => query,
+            TextFilter::Ids(ids) => query.filter(one_of(accounts::id, ids)),
+            TextFilter::Words => query.filter(Words::vector("accounts", &search.terms)),
+            TextFilter::Leading => {
+                let (from, to) = prefix_range(&search.terms[0]);
+                query = query
+                    .filter(accounts::search_text.ge(from))
+                    .filter(accounts::search_text.lt(to));
+                if search.terms.len() > 1 {
+                    query = query.filter(Words::like("accounts", &search.terms[1..]));
+                }
+                query
+            }
+            TextFilter::Later(ids) => {
+                let (from, to) = prefix_range(&search.terms[0]);
+                query = query.filter(one_of(accounts::id, ids)).filter(
+                    accounts::search_text
+                        .lt(from)
+                        .or(accounts::search_text.ge(to)),
+                );
+                if search.terms.len() > 1 {
+                    query = query.filter(Words::like("accounts", &search.terms[1..]));
+                }
+                query
+            }
         };
         let members: Option<Predicate<accounts::table, DB>> =
             match (search.role.clone(), search.organisation_id) {
@@ -297,4 +482,19 @@ pub fn search_people(
         }
         query.load(c)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_range;
+
+    #[test]
+    fn a_prefix_is_the_range_up_to_its_successor() {
+        assert_eq!(prefix_range("ecole"), ("ecole".into(), "ecolf".into()));
+        // The last letter or digit is the highest of its kind.
+        let (from, to) = prefix_range("lycz");
+        assert!(from.as_str() < "lycze" && "lycze" < to.as_str() && to.as_str() < "lyd");
+        let (from, to) = prefix_range("a9");
+        assert!(from.as_str() < "a99" && "a99" < to.as_str() && to.as_str() < "aa");
+    }
 }

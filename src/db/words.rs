@@ -147,18 +147,59 @@ pub fn matching_ids(
     terms: &[String],
     at_most: usize,
 ) -> QueryResult<Option<Vec<i64>>> {
-    let limit = i64::try_from(at_most).unwrap_or(i64::MAX - 1) + 1;
-    let query = Matching {
-        table,
-        // FTS5: `"ecole"* "jules"*`, each a quoted prefix, all required.
-        fts: terms
-            .iter()
-            .map(|t| format!("\"{t}\"*"))
-            .collect::<Vec<_>>()
-            .join(" "),
-        tsquery: tsquery(terms),
-        limit,
-    };
+    ids(
+        conn,
+        Matching {
+            table,
+            index: Index::Whole,
+            fts: fts_terms(terms),
+            tsquery: tsquery(terms),
+            limit: limit(at_most),
+        },
+    )
+}
+
+/// The ids of the rows of `table` where `term` is a word prefix past the
+/// first word (SQLite FTS5 `{table}_later_fts`); `None` when there are more
+/// than `at_most`, or on PostgreSQL, whose text search cannot tell where a
+/// word stands.
+pub fn later_ids(
+    conn: &mut DbConn,
+    table: &'static str,
+    term: &str,
+    at_most: usize,
+) -> QueryResult<Option<Vec<i64>>> {
+    if !matches!(conn, DbConn::Sqlite(_)) {
+        return Ok(None);
+    }
+    ids(
+        conn,
+        Matching {
+            table,
+            index: Index::Later,
+            fts: format!("\"{term}\"*"),
+            tsquery: String::new(),
+            limit: limit(at_most),
+        },
+    )
+}
+
+/// FTS5: `"ecole"* "jules"*`, each a quoted prefix, all required.
+fn fts_terms(terms: &[String]) -> String {
+    terms
+        .iter()
+        .map(|t| format!("\"{t}\"*"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One more than `at_most`: finding that many means too many.
+fn limit(at_most: usize) -> i64 {
+    i64::try_from(at_most).unwrap_or(i64::MAX - 1) + 1
+}
+
+fn ids(conn: &mut DbConn, query: Matching) -> QueryResult<Option<Vec<i64>>> {
+    let limit = query.limit;
     let (found, ids): (i64, Option<String>) = query.fetch_one(conn)?;
     if found == limit {
         return Ok(None);
@@ -182,9 +223,19 @@ pub fn matching_ids(
 /// the limit only to count it.
 struct Matching {
     table: &'static str,
+    index: Index,
     fts: String,
     tsquery: String,
     limit: i64,
+}
+
+/// Which SQLite full-text index of a table.
+#[derive(Debug, Clone, Copy)]
+enum Index {
+    /// `{table}_fts`: all of `search_text`.
+    Whole,
+    /// `{table}_later_fts`: its words after the first.
+    Later,
 }
 
 impl Query for Matching {
@@ -198,10 +249,13 @@ impl QueryId for Matching {
 
 impl QueryFragment<Sqlite> for Matching {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
-        let table = self.table;
+        let index = match self.index {
+            Index::Whole => format!("{}_fts", self.table),
+            Index::Later => format!("{}_later_fts", self.table),
+        };
         out.push_sql(&format!(
-            "SELECT count(*), group_concat(id) FROM (SELECT rowid AS id FROM {table}_fts \
-             WHERE {table}_fts MATCH "
+            "SELECT count(*), group_concat(id) FROM (SELECT rowid AS id FROM {index} \
+             WHERE {index} MATCH "
         ));
         out.push_bind_param::<Text, _>(&self.fts)?;
         out.push_sql(" LIMIT ");
@@ -265,6 +319,7 @@ mod tests {
         );
         let matching = Matching {
             table: "accounts",
+            index: Index::Whole,
             fts: "\"marie\"*".into(),
             tsquery: "marie:*".into(),
             limit: 2001,

@@ -379,15 +379,45 @@ async fn people_fields_follow_their_visibility() {
     assert_eq!(role.status, 422);
 }
 
-/// Broad queries (more matches than are worth sorting) read the
-/// name-ordered index instead: both paths must give the same pages.
+/// Broad queries (more matches than are worth sorting) are answered by
+/// splitting on the first word, or by reading the name-ordered index: every
+/// path must give the same pages, words at the start of a name or later.
 #[tokio::test]
-async fn broad_and_narrow_queries_give_the_same_entries() {
-    use preau::db::directory::{OrganisationSearch, search_organisations};
+async fn every_search_path_gives_the_same_entries() {
+    use preau::{
+        db::directory::{OrganisationSearch, TextPath, search_organisations},
+        services::{
+            Caller,
+            organisations::{self, CreateOrganisation},
+        },
+    };
     let app = imported().await;
+    // "école" as a later word, and a first word that only starts with it
+    // and comes again in the slug.
+    for (slug, name) in [
+        ("gs-ecole-verte", "Groupe scolaire de l'École verte"),
+        ("maison-ecole", "Maison de l'école et de la famille"),
+        ("ecoles-reunies", "Écoles réunies de Rezé"),
+    ] {
+        organisations::create(
+            &app.state,
+            &Caller::Operator,
+            CreateOrganisation {
+                slug: slug.into(),
+                name: name.into(),
+                kind: "ecole".into(),
+                ..CreateOrganisation::default()
+            },
+        )
+        .await
+        .expect("organisation");
+    }
     let cases: Vec<(Vec<&str>, Option<&str>, Option<&str>)> = vec![
         (vec!["ecole"], None, None),
         (vec!["ecole", "mat"], None, None),
+        (vec!["ecole", "verte"], None, None),
+        (vec!["ecole", "ecole"], None, None),
+        (vec!["ecoles"], None, None),
         (vec!["college"], Some("college"), None),
         (vec!["ecole"], Some("ecole"), Some("44")),
         (vec!["reze"], None, Some("44")),
@@ -395,38 +425,113 @@ async fn broad_and_narrow_queries_give_the_same_entries() {
         (vec!["zzz"], None, None),
     ];
     for (terms, kind, department) in cases {
-        let search = |candidates: Option<usize>| OrganisationSearch {
+        let search_by = |path: TextPath| OrganisationSearch {
             terms: terms.iter().map(ToString::to_string).collect(),
             kind: kind.map(str::to_string),
             department: department.map(str::to_string),
             visibilities: vec!["public"],
-            candidates,
+            path,
             ..OrganisationSearch::default()
         };
-        let (narrow, broad) = (search(None), search(Some(0)));
-        let (a, b) = app
+        let paths = [TextPath::Sorted, TextPath::Leading, TextPath::Scan];
+        let searches: Vec<_> = paths.iter().map(|p| search_by(*p)).collect();
+        let pages = app
             .state
             .db
             .run(move |conn| {
                 let mut pages = Vec::new();
-                for search in [narrow, broad] {
+                for search in &searches {
                     let mut names = Vec::new();
-                    for offset in [0, 5, 10] {
+                    for offset in [0, 5, 10, 15, 20] {
                         names.extend(
-                            search_organisations(conn, &search, offset, 5)?
+                            search_organisations(conn, search, offset, 5)?
                                 .into_iter()
                                 .map(|o| o.name),
                         );
                     }
                     pages.push(names);
                 }
-                Ok::<_, preau::AppError>((pages[0].clone(), pages[1].clone()))
+                Ok::<_, preau::AppError>(pages)
             })
             .await
             .expect("search");
-        assert_eq!(a, b, "{terms:?} {kind:?} {department:?}");
+        for (path, page) in paths.iter().zip(&pages).skip(1) {
+            assert_eq!(
+                &pages[0], page,
+                "{path:?}: {terms:?} {kind:?} {department:?}"
+            );
+        }
         if terms != ["zzz"] {
-            assert!(!a.is_empty(), "{terms:?}");
+            assert!(!pages[0].is_empty(), "{terms:?}");
+        }
+    }
+    // A later word is found in its place in name order.
+    let verte = search(&app, "q=ecole%20verte", None).await;
+    assert_eq!(names(&verte), vec!["Groupe scolaire de l'École verte"]);
+}
+
+#[tokio::test]
+async fn every_people_search_path_gives_the_same_people() {
+    use preau::{
+        db::directory::{PeopleSearch, TextPath, search_people},
+        services::{Caller, accounts},
+    };
+    let app = TestApp::new().await;
+    for (username, name) in [
+        ("mmartin", "Marie Martin"),
+        ("amdurand", "Anne-Marie Durand"),
+        ("mroux", "Mariette Roux"),
+        ("pmarie", "Paul Marie"),
+        ("jdoe", "Jean Doe"),
+    ] {
+        accounts::create(
+            &app.state,
+            &Caller::Operator,
+            accounts::CreateAccount {
+                username: username.into(),
+                password: None,
+                display_name: Some(name.into()),
+                email: None,
+                is_admin: false,
+            },
+        )
+        .await
+        .expect("account");
+    }
+    for terms in [vec!["marie"], vec!["mari", "roux"], vec!["jean"]] {
+        let paths = [TextPath::Sorted, TextPath::Leading, TextPath::Scan];
+        let searches: Vec<_> = paths
+            .iter()
+            .map(|path| PeopleSearch {
+                terms: terms.iter().map(ToString::to_string).collect(),
+                visibilities: vec!["public", "federation", "instance"],
+                path: *path,
+                ..PeopleSearch::default()
+            })
+            .collect();
+        let pages = app
+            .state
+            .db
+            .run(move |conn| {
+                let mut pages = Vec::new();
+                for search in &searches {
+                    let mut names = Vec::new();
+                    for offset in [0, 2, 4] {
+                        names.extend(
+                            search_people(conn, search, offset, 2)?
+                                .into_iter()
+                                .map(|p| p.display_name),
+                        );
+                    }
+                    pages.push(names);
+                }
+                Ok::<_, preau::AppError>(pages)
+            })
+            .await
+            .expect("search");
+        assert!(!pages[0].is_empty(), "{terms:?}");
+        for (path, page) in paths.iter().zip(&pages).skip(1) {
+            assert_eq!(&pages[0], page, "{path:?}: {terms:?}");
         }
     }
 }

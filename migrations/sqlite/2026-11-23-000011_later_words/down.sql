@@ -1,0 +1,8 @@
+DROP TRIGGER accounts_later_fts_update;
+DROP TRIGGER accounts_later_fts_delete;
+DROP TRIGGER accounts_later_fts_insert;
+DROP TABLE accounts_later_fts;
+DROP TRIGGER organisations_later_fts_update;
+DROP TRIGGER organisations_later_fts_delete;
+DROP TRIGGER organisations_later_fts_insert;
+DROP TABLE organisations_later_fts;
