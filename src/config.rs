@@ -47,6 +47,10 @@ pub struct Settings {
     pub bind: SocketAddr,
     /// Directory for the SQLite database, keys and uploaded files.
     pub data_dir: PathBuf,
+    /// The time zone of the instance's people (an IANA name, such as
+    /// `Europe/Paris` or `Indian/Reunion`): pages show dates on its clock,
+    /// and the times typed in forms are read on it.
+    pub time_zone: chrono_tz::Tz,
     pub database: DatabaseSettings,
     pub federation: FederationSettings,
     pub delivery: DeliverySettings,
@@ -222,6 +226,7 @@ impl Default for Settings {
             domain: "localhost:8080".into(),
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
+            time_zone: chrono_tz::Europe::Paris,
             database: DatabaseSettings::default(),
             federation: FederationSettings::default(),
             delivery: DeliverySettings::default(),
@@ -293,6 +298,7 @@ const ENV_OVERRIDES: &[(&str, &str, EnvKind)] = &[
     ("PREAU_DOMAIN", "domain", EnvKind::Text),
     ("PREAU_BIND", "bind", EnvKind::Text),
     ("PREAU_DATA_DIR", "data_dir", EnvKind::Text),
+    ("PREAU_TIME_ZONE", "time_zone", EnvKind::Text),
     ("PREAU_DATABASE_URL", "database.url", EnvKind::Text),
     (
         "PREAU_DATABASE_POOL_SIZE",
@@ -717,6 +723,20 @@ mod tests {
             .to_string();
         assert!(err.contains("bind") && err.contains("nowhere"), "{err}");
         assert!(err.contains("PREAU_BIND"), "{err}");
+    }
+
+    #[test]
+    fn a_time_zone_is_an_iana_name() {
+        let s = Settings::from_sources(None, &env(&[("PREAU_TIME_ZONE", "Indian/Reunion")]))
+            .expect("a zone");
+        assert_eq!(s.time_zone, chrono_tz::Indian::Reunion);
+        let err = Settings::from_sources(
+            Some((Path::new("z.toml"), "time_zone = \"Paris\"\n")),
+            &env(&[]),
+        )
+        .expect_err("not a zone")
+        .to_string();
+        assert!(err.contains("time_zone") && err.contains("Paris"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,9 @@
 
 use std::{collections::HashMap, fmt::Display, sync::LazyLock};
 
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
 /// The languages of the interface. French is the default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Locale {
@@ -111,13 +114,56 @@ fn load(files: &[&str]) -> Catalog {
 
 static CATALOGS: LazyLock<[Catalog; 2]> = LazyLock::new(|| [load(FR), load(EN)]);
 
-/// Translations of one language, for templates: `{{ c.t("nav.timeline") }}`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Tr(pub Locale);
+/// How a page speaks to its reader: the words of one language, for
+/// templates (`{{ c.t("nav.timeline") }}`), and dates on the reader's clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub locale: Locale,
+    pub zone: Tz,
+}
+
+impl Default for Tr {
+    fn default() -> Self {
+        Self::new(
+            Locale::default(),
+            crate::config::Settings::default().time_zone,
+        )
+    }
+}
 
 impl Tr {
+    pub fn new(locale: Locale, zone: Tz) -> Self {
+        Self { locale, zone }
+    }
+
     fn catalog(self) -> &'static Catalog {
-        &CATALOGS[self.0 as usize]
+        &CATALOGS[self.locale as usize]
+    }
+
+    /// A date and time as people read them, on the reader's clock.
+    pub fn date(&self, t: DateTime<Utc>) -> String {
+        let local = t.with_timezone(&self.zone);
+        match self.locale {
+            Locale::Fr => local.format("%d/%m/%Y à %H:%M").to_string(),
+            Locale::En => local.format("%Y-%m-%d %H:%M").to_string(),
+        }
+    }
+
+    /// The value of a `datetime-local` field: the reader's clock, no zone.
+    pub fn input_time(&self, t: DateTime<Utc>) -> String {
+        t.with_timezone(&self.zone)
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    }
+
+    /// A time typed on the reader's clock. At the autumn change the hour
+    /// that comes twice is taken the first time; `None` for a time the
+    /// spring change skips.
+    pub fn read_time(&self, typed: NaiveDateTime) -> Option<DateTime<Utc>> {
+        self.zone
+            .from_local_datetime(&typed)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
     }
 
     /// The text of a key; a missing key shows itself (and the test that
@@ -270,8 +316,41 @@ mod tests {
     }
 
     #[test]
+    fn dates_are_on_the_readers_clock() {
+        let paris = Tr::new(Locale::Fr, chrono_tz::Europe::Paris);
+        let at = |s: &str| {
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
+                .expect("time")
+                .and_utc()
+        };
+        // Winter is UTC+1, summer UTC+2.
+        assert_eq!(paris.date(at("2026-12-01 16:00")), "01/12/2026 à 17:00");
+        assert_eq!(paris.date(at("2026-07-01 16:00")), "01/07/2026 à 18:00");
+        let reunion = Tr::new(Locale::En, chrono_tz::Indian::Reunion);
+        assert_eq!(reunion.date(at("2026-12-01 16:00")), "2026-12-01 20:00");
+        assert_eq!(paris.input_time(at("2026-12-01 16:00")), "2026-12-01T17:00");
+    }
+
+    #[test]
+    fn typed_times_are_read_on_the_readers_clock() {
+        let paris = Tr::new(Locale::Fr, chrono_tz::Europe::Paris);
+        let typed = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").expect("time");
+        let read = |s: &str| paris.read_time(typed(s)).map(|t| t.to_rfc3339());
+        assert_eq!(
+            read("2026-12-01T17:00").as_deref(),
+            Some("2026-12-01T16:00:00+00:00")
+        );
+        // 29 March 2026, 02:30 does not exist; 25 October, 02:30 comes twice.
+        assert_eq!(read("2026-03-29T02:30"), None);
+        assert_eq!(
+            read("2026-10-25T02:30").as_deref(),
+            Some("2026-10-25T00:30:00+00:00")
+        );
+    }
+
+    #[test]
     fn placeholders_are_filled() {
-        let tr = Tr(Locale::En);
+        let tr = Tr::new(Locale::En, chrono_tz::UTC);
         assert_eq!(tr.t("no.such.key"), "no.such.key");
         let text = tr.n("common.page_of", 3);
         assert!(text.contains('3'), "{text}");

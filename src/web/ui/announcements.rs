@@ -9,7 +9,6 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{Chrome, CsrfOnly, Visitor, WebForm, checked, encode, ok};
@@ -34,19 +33,11 @@ pub fn routes() -> Router<AppState> {
         .route("/announcements/{key}/remind", post(remind))
 }
 
-/// Dates as people read them (UTC until accounts carry a time zone).
-pub fn human_date(tr: Tr, t: DateTime<Utc>) -> String {
-    match tr.0 {
-        Locale::Fr => t.format("%d/%m/%Y à %H:%M UTC").to_string(),
-        Locale::En => t.format("%Y-%m-%d %H:%M UTC").to_string(),
-    }
-}
-
 /// The label of a category in the visitor's language; admin-defined ones
 /// have one label.
 pub fn category_label(tr: Tr, slug: &str, custom: &[(String, String)]) -> String {
     if let Some((_, fr, en)) = BUILTIN_CATEGORIES.iter().find(|(s, ..)| *s == slug) {
-        return match tr.0 {
+        return match tr.locale {
             Locale::Fr => (*fr).to_string(),
             Locale::En => (*en).to_string(),
         };
@@ -80,13 +71,13 @@ impl Item {
             .collect();
         Self {
             path: format!("/announcements/{}", v.key),
-            published: human_date(tr, v.published),
+            published: tr.date(v.published),
             published_iso: v.published.to_rfc3339(),
             category: category_label(tr, &v.category, custom),
             unread: v.ack_requested && v.read == Some(false),
-            starts: v.starts_at.map(|t| human_date(tr, t)),
-            ends: v.ends_at.map(|t| human_date(tr, t)),
-            expires: v.expires_at.map(|t| human_date(tr, t)),
+            starts: v.starts_at.map(|t| tr.date(t)),
+            ends: v.ends_at.map(|t| tr.date(t)),
+            expires: v.expires_at.map(|t| tr.date(t)),
             roles,
             v,
         }
@@ -255,7 +246,7 @@ async fn reads(State(state): State<AppState>, v: Visitor, Path(key): Path<String
             read_dates: report
                 .local
                 .iter()
-                .map(|r| r.read_at.map(|t| human_date(tr, t)))
+                .map(|r| r.read_at.map(|t| tr.date(t)))
                 .collect(),
             key,
             report,

@@ -32,7 +32,7 @@ impl Chrome {
     }
 
     pub fn lang(&self) -> &'static str {
-        self.tr.0.code()
+        self.tr.locale.code()
     }
 
     /// `aria-current="page"` for the menu entry of this page.

@@ -29,6 +29,7 @@ use crate::{
         resources::UploadedFile,
         timeline::AnnouncementView,
     },
+    web::i18n::Tr,
 };
 
 pub fn routes(max_upload: u64) -> Router<AppState> {
@@ -95,11 +96,8 @@ impl Fields {
             .collect()
     }
 
-    fn from_view(v: &AnnouncementView) -> Self {
-        let local = |t: Option<DateTime<Utc>>| {
-            t.map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
-                .unwrap_or_default()
-        };
+    fn from_view(v: &AnnouncementView, tr: Tr) -> Self {
+        let local = |t: Option<DateTime<Utc>>| t.map(|t| tr.input_time(t)).unwrap_or_default();
         Self {
             organisation: v.organisation.slug.clone(),
             title: v.title.clone(),
@@ -123,17 +121,22 @@ impl Fields {
     }
 }
 
-/// A `datetime-local` value, read as UTC; blank is none.
-fn parse_time(field: &str, value: &str) -> AppResult<Option<DateTime<Utc>>> {
+/// A `datetime-local` value, on the reader's clock; blank is none.
+fn parse_time(tr: Tr, field: &str, value: &str) -> AppResult<Option<DateTime<Utc>>> {
     let value = value.trim();
     if value.is_empty() {
         return Ok(None);
     }
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+    let typed = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(value, f).ok())
-        .map(|t| Some(t.and_utc()))
-        .ok_or_else(|| AppError::invalid(format!("{field}: `{value}` is not a date and time")))
+        .ok_or_else(|| AppError::invalid(format!("{field}: `{value}` is not a date and time")))?;
+    tr.read_time(typed).map(Some).ok_or_else(|| {
+        AppError::invalid(format!(
+            "{field}: {value} does not exist in {} (the clocks go forward then)",
+            tr.zone
+        ))
+    })
 }
 
 struct RoleBox {
@@ -288,15 +291,15 @@ struct Checked {
     summary: Option<String>,
 }
 
-fn check(f: &Fields) -> AppResult<Checked> {
+fn check(f: &Fields, tr: Tr) -> AppResult<Checked> {
     let roles: Vec<String> = f.roles.iter().filter(|r| !r.is_empty()).cloned().collect();
     Ok(Checked {
         // An announcement for some roles is never public.
         public: checked(f.public.as_deref()) && roles.is_empty(),
         roles,
-        expires_at: parse_time("expires_at", &f.expires_at)?,
-        starts_at: parse_time("starts_at", &f.starts_at)?,
-        ends_at: parse_time("ends_at", &f.ends_at)?,
+        expires_at: parse_time(tr, "expires_at", &f.expires_at)?,
+        starts_at: parse_time(tr, "starts_at", &f.starts_at)?,
+        ends_at: parse_time(tr, "ends_at", &f.ends_at)?,
         summary: Some(f.summary.trim().to_string()).filter(|s| !s.is_empty()),
     })
 }
@@ -310,7 +313,7 @@ async fn publish(State(state): State<AppState>, v: Visitor, multipart: Multipart
             let preview = Some(render_markdown(&f.body));
             return form_page(&state, &v, f, None, preview, None).await;
         }
-        let published = match check(&f) {
+        let published = match check(&f, v.tr()) {
             Ok(c) => {
                 announcements::publish(
                     &state,
@@ -360,7 +363,15 @@ async fn edit_page(State(state): State<AppState>, v: Visitor, Path(key): Path<St
             ));
         }
         let view = announcements::get(&state, v.account.as_ref(), &key).await?;
-        form_page(&state, &v, Fields::from_view(&view), Some(&key), None, None).await
+        form_page(
+            &state,
+            &v,
+            Fields::from_view(&view, v.tr()),
+            Some(&key),
+            None,
+            None,
+        )
+        .await
     }
     .await;
     v.finish(result)
@@ -380,7 +391,7 @@ async fn edit(
             let preview = Some(render_markdown(&f.body));
             return form_page(&state, &v, f, Some(&key), preview, None).await;
         }
-        let edited = match check(&f) {
+        let edited = match check(&f, v.tr()) {
             Ok(c) => {
                 announcements::edit(
                     &state,

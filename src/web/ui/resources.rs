@@ -12,10 +12,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{
-    Chrome, CsrfOnly, Visitor, WebForm, announcements::human_date, encode, given, ok, render,
-    upload,
-};
+use super::{Chrome, CsrfOnly, Visitor, WebForm, encode, given, ok, render, upload};
 use crate::{
     AppState,
     error::{AppError, AppResult, ErrorKind},
@@ -172,11 +169,11 @@ pub async fn page(state: &AppState, v: Visitor, key: &str) -> Response {
         ok(&ResourcePage {
             c: v.chrome("resources"),
             levels: r.levels.iter().map(|l| tr.t(level_key(l))).collect(),
-            published: human_date(tr, r.published_at),
+            published: tr.date(r.published_at),
             versions: r
                 .versions
                 .iter()
-                .map(|ver| (human_date(tr, ver.created_at), ver.note.clone()))
+                .map(|ver| (tr.date(ver.created_at), ver.note.clone()))
                 .collect(),
             may_edit,
             organisation_path: super::directory::organisation_path(

@@ -35,6 +35,8 @@ pub struct Visitor {
     /// The session cookie's secret, to sign out.
     secret: Option<String>,
     pub locale: Locale,
+    /// The instance's clock, on which dates are shown and read.
+    zone: chrono_tz::Tz,
     /// The anonymous CSRF token: from the cookie, or made for this page.
     anonymous_csrf: String,
     new_anonymous_csrf: bool,
@@ -103,6 +105,7 @@ impl FromRequestParts<AppState> for Visitor {
             account,
             session,
             locale,
+            zone: state.settings.time_zone,
             anonymous_csrf: anonymous_csrf.unwrap_or_else(auth::new_secret),
             new_anonymous_csrf,
             flash: flash.filter(|f| f.len() < 80),
@@ -120,7 +123,7 @@ impl FromRequestParts<AppState> for Visitor {
 
 impl Visitor {
     pub fn tr(&self) -> Tr {
-        Tr(self.locale)
+        Tr::new(self.locale, self.zone)
     }
 
     /// The token this visitor's forms carry.

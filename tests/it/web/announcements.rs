@@ -255,6 +255,22 @@ async fn the_publisher_edits_then_deletes_through_the_forms() {
     fields.remove(1);
     fields.push(("organisation", "nantes-3"));
     fields.push(("kept", &kept));
+    // A time typed in the form is on the instance's clock (Paris): the
+    // spring change skips 02:30 on 28 March 2027.
+    let starts = fields
+        .iter()
+        .position(|(k, _)| *k == "starts_at")
+        .expect("field");
+    fields[starts].1 = "2027-03-28T02:30";
+    let skipped = cpc.post_multipart(&edit_path, &fields, &[]).await;
+    assert_eq!(
+        skipped.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        skipped.show()
+    );
+    assert!(skipped.has("Europe/Paris"), "{}", skipped.show());
+    fields[starts].1 = "2026-12-03T14:00";
     let edited = cpc.post_multipart(&edit_path, &fields, &[]).await;
     assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.show());
     assert_eq!(edited.location(), format!("/announcements/{key}"));
@@ -265,6 +281,20 @@ async fn the_publisher_edits_then_deletes_through_the_forms() {
         page.show()
     );
     assert!(page.has(">sortie.txt</a>"), "the attachment stays");
+    assert!(page.has("03/12/2026 à 14:00"), "{}", page.show());
+    let listed = c
+        .app
+        .get("/api/v1/organisations/nantes-3/announcements", Some(&c.cpc))
+        .await;
+    let stored = listed.body["items"][0]["starts_at"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(stored.starts_with("2026-12-03T13:00:00"), "{stored}");
+    let again = cpc.get(&edit_path).await;
+    assert_eq!(
+        again.input("starts_at").as_deref(),
+        Some("2026-12-03T14:00")
+    );
 
     let mut empty = fields.clone();
     empty[1] = ("title", "");

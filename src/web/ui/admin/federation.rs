@@ -18,7 +18,7 @@ use crate::{
         Caller,
         federation_admin::{self, DeliveryView, DomainRule, FederationStatus},
     },
-    web::ui::{Chrome, Visitor, WebForm, announcements::human_date, render},
+    web::ui::{Chrome, Visitor, WebForm, render},
 };
 
 pub fn routes() -> Router<AppState> {
@@ -53,8 +53,8 @@ async fn view(
         .await?
         .into_iter()
         .map(|d| {
-            let oldest = d.oldest_pending.map(|t| human_date(tr, t));
-            let success = d.last_success_at.map(|t| human_date(tr, t));
+            let oldest = d.oldest_pending.map(|t| tr.date(t));
+            let success = d.last_success_at.map(|t| tr.date(t));
             (d, oldest, success)
         })
         .collect();
