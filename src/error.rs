@@ -71,19 +71,45 @@ pub struct AppError {
     pub kind: ErrorKind,
     /// Safe to show to the client.
     pub message: Cow<'static, str>,
+    /// What a page says instead of `message`, in its reader's language. The
+    /// API and the logs keep `message`, in English.
+    pub said: Option<Said>,
     #[source]
     pub cause: Option<Cause>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// A translation key and the values of its placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
 impl AppError {
     pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
         Self {
             kind,
             message: message.into(),
+            said: None,
             cause: None,
         }
+    }
+
+    /// Gives the refusal its words for people: a key of
+    /// `locales/*/refused.toml`, with its `{placeholders}`.
+    #[must_use]
+    pub fn says(
+        mut self,
+        key: &'static str,
+        args: &[(&'static str, &dyn std::fmt::Display)],
+    ) -> Self {
+        self.said = Some(Said {
+            key,
+            args: args.iter().map(|(n, v)| (*n, v.to_string())).collect(),
+        });
+        self
     }
 
     pub fn with_cause(mut self, cause: impl Into<Cause>) -> Self {

@@ -138,9 +138,10 @@ fn check_email(email: &str) -> AppResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(AppError::invalid(format!(
-            "email: `{email}` is not an e-mail address"
-        )))
+        Err(
+            AppError::invalid(format!("email: `{email}` is not an e-mail address"))
+                .says("refused.email_invalid", &[("email", &email)]),
+        )
     }
 }
 
@@ -152,17 +153,19 @@ fn check_phone(phone: &str) -> AppResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(AppError::invalid(format!(
-            "phone: `{phone}` is not a phone number"
-        )))
+        Err(
+            AppError::invalid(format!("phone: `{phone}` is not a phone number"))
+                .says("refused.phone_invalid", &[("phone", &phone)]),
+        )
     }
 }
 
 fn check_display_name(name: &str) -> AppResult<()> {
     if name.chars().count() > 100 {
-        return Err(AppError::invalid(
-            "display_name: must be at most 100 characters",
-        ));
+        return Err(
+            AppError::invalid("display_name: must be at most 100 characters")
+                .says("refused.display_name_length", &[]),
+        );
     }
     Ok(())
 }
@@ -174,7 +177,8 @@ pub async fn create(
     input: CreateAccount,
 ) -> AppResult<AccountView> {
     if !caller.is_instance_admin() {
-        return Err(AppError::forbidden("only instance admins create accounts"));
+        return Err(AppError::forbidden("only instance admins create accounts")
+            .says("refused.admins_only", &[]));
     }
     let username = input.username.trim().to_string();
     validate_handle("username", &username).map_err(AppError::invalid)?;
@@ -204,7 +208,8 @@ pub async fn create(
                 {
                     return Err(AppError::conflict(format!(
                         "username `{username}` is already taken"
-                    )));
+                    ))
+                    .says("refused.username_taken", &[("username", &username)]));
                 }
                 let ap_id = settings.url(&format!("/users/{username}"));
                 let inbox = format!("{ap_id}/inbox");
@@ -231,6 +236,7 @@ pub async fn create(
                 .map_err(|e| {
                     if is_unique_violation_on(&e, "username") {
                         AppError::conflict(format!("username `{username}` is already taken"))
+                            .says("refused.username_taken", &[("username", &username)])
                     } else {
                         e.into()
                     }
@@ -301,9 +307,10 @@ pub async fn update(
         changes.email = Some(email);
     }
     if (input.is_admin.is_some() || input.disabled.is_some()) && !caller.is_instance_admin() {
-        return Err(AppError::forbidden(
-            "only instance admins change is_admin or disabled",
-        ));
+        return Err(
+            AppError::forbidden("only instance admins change is_admin or disabled")
+                .says("refused.admins_only", &[]),
+        );
     }
     changes.is_admin = input.is_admin;
     changes.disabled = input.disabled;
@@ -317,9 +324,10 @@ pub async fn update(
     if let Some(title) = input.job_title {
         let title = title.trim().to_string();
         if title.chars().count() > 100 {
-            return Err(AppError::invalid(
-                "job_title: must be at most 100 characters",
-            ));
+            return Err(
+                AppError::invalid("job_title: must be at most 100 characters")
+                    .says("refused.job_title_length", &[]),
+            );
         }
         changes.job_title = Some(title);
     }
@@ -353,7 +361,8 @@ pub async fn update(
                 let account = rows::local_by_username(conn, &username)?
                     .ok_or_else(|| AppError::not_found("account"))?;
                 if !caller.is_instance_admin() && caller.account_id() != Some(account.id) {
-                    return Err(AppError::forbidden("you may only change your own account"));
+                    return Err(AppError::forbidden("you may only change your own account")
+                        .says("refused.own_account_only", &[]));
                 }
                 let demotes_self = caller.account_id() == Some(account.id)
                     && changes.is_admin == Some(false)
@@ -361,7 +370,8 @@ pub async fn update(
                 if demotes_self && rows::count_local_admins(conn)? <= 1 {
                     return Err(AppError::invalid(
                         "is_admin: the last instance admin cannot give up the role",
-                    ));
+                    )
+                    .says("refused.last_admin", &[]));
                 }
                 let account = rows::update(conn, account.id, &changes)?;
                 Ok(view(conn, &caller, account)?)

@@ -154,15 +154,17 @@ fn check_category(conn: &mut DbConn, category: &str) -> AppResult<String> {
     Err(AppError::invalid(format!(
         "category: unknown `{category}`, expected one of: {}",
         known.join(", ")
-    )))
+    ))
+    .says("refused.category_unknown", &[("category", &category)]))
 }
 
 fn check_roles(roles: &[String]) -> AppResult<Vec<&'static str>> {
     let mut checked: Vec<&'static str> = Vec::new();
     for role in roles {
-        let role: Role = role
-            .parse()
-            .map_err(|e: String| AppError::invalid(format!("target_roles: {e}")))?;
+        let role: Role = role.parse().map_err(|e: String| {
+            AppError::invalid(format!("target_roles: {e}"))
+                .says("refused.role_unknown", &[("role", role)])
+        })?;
         if !checked.contains(&role.as_str()) {
             checked.push(role.as_str());
         }
@@ -176,9 +178,10 @@ fn check_attachments(
     refs: &[AttachmentRef],
 ) -> AppResult<Vec<NewAttachment>> {
     if refs.len() > MAX_ATTACHMENTS {
-        return Err(AppError::invalid(format!(
-            "attachments: at most {MAX_ATTACHMENTS}"
-        )));
+        return Err(
+            AppError::invalid(format!("attachments: at most {MAX_ATTACHMENTS}"))
+                .says("refused.attachments_max", &[("n", &MAX_ATTACHMENTS)]),
+        );
     }
     refs.iter()
         .map(|r| {
@@ -186,13 +189,13 @@ fn check_attachments(
                 AppError::invalid(format!(
                     "attachments: no uploaded file with sha256 `{}` (upload it to /api/v1/files first)",
                     r.sha256
-                ))
+                )).says("refused.attachment_missing", &[])
             })?;
             let name = plain_text(r.name.trim(), 200);
             if name.is_empty() || name.contains(['/', '\\']) {
                 return Err(AppError::invalid(
                     "attachments: a name is required, without slashes",
-                ));
+                ).says("refused.attachment_name", &[]));
             }
             Ok(NewAttachment {
                 url: settings.url(&format!("/files/{}", stored.sha256)),
@@ -209,21 +212,24 @@ fn check_attachments(
 fn check(conn: &mut DbConn, settings: &Settings, input: NewAnnouncement) -> AppResult<Checked> {
     let title = input.title.trim().to_string();
     if title.is_empty() || title.chars().count() > MAX_TITLE {
-        return Err(AppError::invalid(format!(
-            "title: between 1 and {MAX_TITLE} characters"
-        )));
+        return Err(
+            AppError::invalid(format!("title: between 1 and {MAX_TITLE} characters"))
+                .says("refused.title_length", &[("max", &MAX_TITLE)]),
+        );
     }
     if input.body.trim().is_empty() || input.body.chars().count() > MAX_BODY {
         return Err(AppError::invalid(format!(
             "body: between 1 and {MAX_BODY} characters of Markdown"
-        )));
+        ))
+        .says("refused.body_length", &[("max", &MAX_BODY)]));
     }
     let body_html = html::render_markdown(&input.body);
     let summary = match input.summary.as_deref().map(str::trim) {
         Some(s) if s.chars().count() > MAX_SUMMARY => {
-            return Err(AppError::invalid(format!(
-                "summary: at most {MAX_SUMMARY} characters"
-            )));
+            return Err(
+                AppError::invalid(format!("summary: at most {MAX_SUMMARY} characters"))
+                    .says("refused.summary_length", &[("max", &MAX_SUMMARY)]),
+            );
         }
         Some(s) if !s.is_empty() => plain_text(s, MAX_SUMMARY),
         _ => html::excerpt(&body_html, 280),
@@ -234,22 +240,29 @@ fn check(conn: &mut DbConn, settings: &Settings, input: NewAnnouncement) -> AppR
     if public && !roles.is_empty() {
         return Err(AppError::invalid(
             "public: an announcement addressed to some roles cannot be public",
-        ));
+        )
+        .says("refused.public_with_roles", &[]));
     }
     let now = Utc::now();
     if input.expires_at.is_some_and(|t| t <= now) {
-        return Err(AppError::invalid("expires_at: must be in the future"));
+        return Err(AppError::invalid("expires_at: must be in the future")
+            .says("refused.expires_past", &[]));
     }
     if category == "event" && input.starts_at.is_none() {
-        return Err(AppError::invalid("starts_at: an event needs a start"));
+        return Err(
+            AppError::invalid("starts_at: an event needs a start").says("refused.event_start", &[])
+        );
     }
     if let (Some(start), Some(end)) = (input.starts_at, input.ends_at)
         && end < start
     {
-        return Err(AppError::invalid("ends_at: must not be before starts_at"));
+        return Err(AppError::invalid("ends_at: must not be before starts_at")
+            .says("refused.ends_before_starts", &[]));
     }
     if input.ends_at.is_some() && input.starts_at.is_none() {
-        return Err(AppError::invalid("ends_at: needs starts_at"));
+        return Err(
+            AppError::invalid("ends_at: needs starts_at").says("refused.ends_without_start", &[])
+        );
     }
     let attachments = check_attachments(conn, settings, &input.attachments)?;
     Ok(Checked {
@@ -306,7 +319,7 @@ pub async fn publish(
             if !may_publish(conn, &caller, &org)? {
                 return Err(AppError::forbidden(
                     "only the organisation's publishers (admin, advisor, director, inspector) publish for it",
-                ));
+                ).says("refused.not_publisher", &[]));
             }
             let checked = check(conn, &settings, input)?;
             let public_id = new_public_id();
@@ -343,9 +356,10 @@ pub async fn publish(
 /// author while still a publisher there, or a manager of the organisation.
 fn may_change(conn: &mut DbConn, caller: &Caller, row: &Announcement) -> AppResult<Organisation> {
     if !row.local {
-        return Err(AppError::forbidden(
-            "this announcement was published on another instance",
-        ));
+        return Err(
+            AppError::forbidden("this announcement was published on another instance")
+                .says("refused.announcement_remote", &[]),
+        );
     }
     let org = organisations::by_id(conn, row.organisation_id)?;
     let is_author = caller.account_id().is_some() && caller.account_id() == row.author_account_id;
@@ -354,7 +368,8 @@ fn may_change(conn: &mut DbConn, caller: &Caller, row: &Announcement) -> AppResu
     } else {
         Err(AppError::forbidden(
             "only its author or the organisation's admins change an announcement",
-        ))
+        )
+        .says("refused.announcement_not_yours", &[]))
     }
 }
 
@@ -573,16 +588,18 @@ pub async fn add_category(
     label: &str,
 ) -> AppResult<()> {
     if !caller.is_instance_admin() {
-        return Err(AppError::forbidden("only instance admins add categories"));
+        return Err(AppError::forbidden("only instance admins add categories")
+            .says("refused.admins_only", &[]));
     }
     let slug = slug.trim().to_ascii_lowercase();
     validate_category(&slug).map_err(AppError::invalid)?;
     let label = plain_text(label.trim(), 60);
     if label.is_empty() {
-        return Err(AppError::invalid("label: required"));
+        return Err(AppError::invalid("label: required").says("refused.label_required", &[]));
     }
     if BUILTIN_CATEGORIES.iter().any(|(s, ..)| *s == slug) {
-        return Err(AppError::conflict(format!("category `{slug}` is built in")));
+        return Err(AppError::conflict(format!("category `{slug}` is built in"))
+            .says("refused.category_builtin", &[("slug", &slug)]));
     }
     state
         .db
@@ -591,6 +608,7 @@ pub async fn add_category(
                 if db::is_unique_violation_on(&e, "slug") || db::is_unique_violation_on(&e, "pkey")
                 {
                     AppError::conflict(format!("category `{slug}` exists"))
+                        .says("refused.category_exists", &[("slug", &slug)])
                 } else {
                     e.into()
                 }

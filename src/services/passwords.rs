@@ -13,10 +13,12 @@ pub fn check_strength(password: &str) -> AppResult<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::invalid(format!(
             "password: must be at least {MIN_PASSWORD_CHARS} characters long"
-        )));
+        ))
+        .says("refused.password_short", &[("n", &MIN_PASSWORD_CHARS)]));
     }
     if password.len() > 1024 {
-        return Err(AppError::invalid("password: must be at most 1024 bytes"));
+        return Err(AppError::invalid("password: must be at most 1024 bytes")
+            .says("refused.password_long", &[]));
     }
     Ok(())
 }

@@ -200,9 +200,10 @@ pub fn file_name(raw: &str) -> String {
 
 fn keywords(field: &str, values: &[String]) -> AppResult<Vec<String>> {
     if values.len() > MAX_KEYWORDS {
-        return Err(AppError::invalid(format!(
-            "{field}: at most {MAX_KEYWORDS}"
-        )));
+        return Err(
+            AppError::invalid(format!("{field}: at most {MAX_KEYWORDS}"))
+                .says("refused.keywords_max", &[("n", &MAX_KEYWORDS)]),
+        );
     }
     let mut out: Vec<String> = Vec::new();
     for value in values {
@@ -218,15 +219,17 @@ fn keywords(field: &str, values: &[String]) -> AppResult<Vec<String>> {
 fn check(meta: ResourceMeta, version: i32) -> AppResult<(Content, String)> {
     let title = plain_text(meta.title.trim(), MAX_TITLE + 1);
     if title.is_empty() || title.chars().count() > MAX_TITLE {
-        return Err(AppError::invalid(format!(
-            "title: must be 1 to {MAX_TITLE} characters"
-        )));
+        return Err(
+            AppError::invalid(format!("title: must be 1 to {MAX_TITLE} characters"))
+                .says("refused.title_length", &[("max", &MAX_TITLE)]),
+        );
     }
     let description = meta.description.trim().to_string();
     if description.chars().count() > MAX_DESCRIPTION {
         return Err(AppError::invalid(format!(
             "description: at most {MAX_DESCRIPTION} characters"
-        )));
+        ))
+        .says("refused.description_length", &[("max", &MAX_DESCRIPTION)]));
     }
     let licence = meta
         .licence
@@ -236,6 +239,7 @@ fn check(meta: ResourceMeta, version: i32) -> AppResult<(Content, String)> {
                 "licence: required, one of: {}",
                 vocabulary::licence_ids()
             ))
+            .says("refused.licence_required", &[])
         })
         .and_then(|l| vocabulary::licence(l).map_err(AppError::invalid))?;
     let mut levels: Vec<&str> = Vec::new();
@@ -266,9 +270,10 @@ fn check(meta: ResourceMeta, version: i32) -> AppResult<(Content, String)> {
 
 fn new_files(conn: &mut DbConn, uploaded: &[UploadedFile]) -> AppResult<Vec<NewFile>> {
     if uploaded.len() > MAX_FILES {
-        return Err(AppError::invalid(format!(
-            "file: at most {MAX_FILES} per version"
-        )));
+        return Err(
+            AppError::invalid(format!("file: at most {MAX_FILES} per version"))
+                .says("refused.files_max", &[("n", &MAX_FILES)]),
+        );
     }
     uploaded
         .iter()
@@ -407,9 +412,10 @@ pub async fn publish(
 ) -> AppResult<ResourceView> {
     let author = account_of(caller)?.clone();
     if uploaded.is_empty() {
-        return Err(AppError::invalid(
-            "file: a resource needs at least one file",
-        ));
+        return Err(
+            AppError::invalid("file: a resource needs at least one file")
+                .says("refused.file_required", &[]),
+        );
     }
     let (caller, slug, settings) = (caller.clone(), slug.to_string(), state.settings.clone());
     let view = state
@@ -419,7 +425,8 @@ pub async fn publish(
             if !may_share(conn, &caller, &org)? {
                 return Err(AppError::forbidden(
                     "only members of the organisation share resources in its name",
-                ));
+                )
+                .says("refused.not_member_share", &[]));
             }
             let (content, note) = check(meta, 1)?;
             let public_id = new_public_id();
@@ -455,18 +462,20 @@ pub async fn publish(
 /// member, or a manager of the organisation.
 fn may_change(conn: &mut DbConn, caller: &Caller, row: &Resource) -> AppResult<Organisation> {
     if !row.local {
-        return Err(AppError::forbidden(
-            "this resource was shared on another instance",
-        ));
+        return Err(
+            AppError::forbidden("this resource was shared on another instance")
+                .says("refused.resource_remote", &[]),
+        );
     }
     let org = organisations::by_id(conn, row.organisation_id)?;
     let is_author = caller.account_id().is_some() && caller.account_id() == row.author_account_id;
     if (is_author && may_share(conn, caller, &org)?) || can_manage(conn, caller, org.id)? {
         Ok(org)
     } else {
-        Err(AppError::forbidden(
-            "only its author or the organisation's admins change a resource",
-        ))
+        Err(
+            AppError::forbidden("only its author or the organisation's admins change a resource")
+                .says("refused.resource_not_yours", &[]),
+        )
     }
 }
 

@@ -105,14 +105,15 @@ pub async fn change_password(
     current: &str,
     new: &str,
 ) -> AppResult<()> {
-    let stored = account
-        .password_hash
-        .clone()
-        .ok_or_else(|| AppError::invalid("current_password: this account has no password"))?;
+    let stored = account.password_hash.clone().ok_or_else(|| {
+        AppError::invalid("current_password: this account has no password")
+            .says("refused.no_password", &[])
+    })?;
     if !passwords::verify(current.to_string(), stored).await? {
-        return Err(AppError::invalid(
-            "current_password: the current password is wrong",
-        ));
+        return Err(
+            AppError::invalid("current_password: the current password is wrong")
+                .says("refused.current_password_wrong", &[]),
+        );
     }
     passwords::check_strength(new)?;
     let hash = passwords::hash(new.to_string()).await?;
@@ -175,9 +176,10 @@ pub async fn create_first_admin(state: &AppState, input: CreateAccount) -> AppRe
     static SETUP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _one_at_a_time = SETUP.lock().await;
     if !needs_setup(state).await? {
-        return Err(AppError::conflict(
-            "this instance already has an admin: sign in instead",
-        ));
+        return Err(
+            AppError::conflict("this instance already has an admin: sign in instead")
+                .says("refused.admin_exists", &[]),
+        );
     }
     let view = account_service::create(
         state,

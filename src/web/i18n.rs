@@ -70,6 +70,7 @@ const FR: &[&str] = &[
     include_str!("../../locales/fr/directory.toml"),
     include_str!("../../locales/fr/resources.toml"),
     include_str!("../../locales/fr/admin.toml"),
+    include_str!("../../locales/fr/refused.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../../locales/en/common.toml"),
@@ -78,6 +79,7 @@ const EN: &[&str] = &[
     include_str!("../../locales/en/directory.toml"),
     include_str!("../../locales/en/resources.toml"),
     include_str!("../../locales/en/admin.toml"),
+    include_str!("../../locales/en/refused.toml"),
 ];
 
 fn flatten(prefix: &str, table: &toml::Table, into: &mut Catalog) {
@@ -184,6 +186,22 @@ impl Tr {
         text
     }
 
+    /// What a page says of a refusal: its words in this language when the
+    /// service gave them, else its message.
+    pub fn explain(&self, error: &crate::error::AppError) -> String {
+        match &error.said {
+            Some(said) => {
+                let args: Vec<(&str, &dyn Display)> = said
+                    .args
+                    .iter()
+                    .map(|(name, value)| (*name, value as &dyn Display))
+                    .collect();
+                self.f(said.key, &args)
+            }
+            None => error.message.to_string(),
+        }
+    }
+
     /// A one-argument `{n}` shortcut for counts, usable from templates.
     pub fn n(&self, key: &str, n: i64) -> String {
         self.f(key, &[("n", &n)])
@@ -220,6 +238,31 @@ mod tests {
         assert!(missing_fr.is_empty(), "missing in French: {missing_fr:?}");
     }
 
+    /// A translation that forgets a `{placeholder}` shows less than the
+    /// other language; one that invents one shows it raw.
+    #[test]
+    fn both_languages_fill_the_same_placeholders() {
+        let placeholders = |text: &str| {
+            let mut names: Vec<String> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_string()))
+                .collect();
+            names.sort();
+            names
+        };
+        let [fr, en] = &*CATALOGS;
+        let differ: Vec<&String> = fr
+            .iter()
+            .filter(|(key, text)| {
+                en.get(*key)
+                    .is_some_and(|other| placeholders(text) != placeholders(other))
+            })
+            .map(|(key, _)| key)
+            .collect();
+        assert!(differ.is_empty(), "placeholders differ: {differ:?}");
+    }
+
     const AREAS: &[&str] = &[
         "common",
         "nav",
@@ -231,16 +274,17 @@ mod tests {
         "directory",
         "resources",
         "admin",
+        "refused",
     ];
 
     /// Every `t("…")`, `n("…"` and `f("…"` in the templates and the web
-    /// code, and every key-like literal in the web code, names a key that
-    /// exists.
+    /// code, and every key-like literal in the web and service code (the
+    /// services' refusals), names a key that exists.
     #[test]
     fn every_key_used_exists() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut sources = Vec::new();
-        for dir in ["templates", "src/web"] {
+        for dir in ["templates", "src/web", "src/services"] {
             let mut stack = vec![root.join(dir)];
             while let Some(path) = stack.pop() {
                 for entry in std::fs::read_dir(&path).expect("readable directory") {

@@ -504,6 +504,8 @@ step('account: a wrong current password is refused with an alert', async () => {
     });
     assert(response.status() >= 400 && response.status() < 500, `wrong current password: status ${response.status()}`);
     assert((await enseignant.locator('[role=alert]').count()) > 0, 'no [role=alert]');
+    const alert = await enseignant.locator('[role=alert]').first().innerText();
+    assert(alert.includes(t('fr', 'refused.current_password_wrong')), `the refusal is not in French: ${alert}`);
     await check(enseignant, 'account-error');
 });
 

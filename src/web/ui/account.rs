@@ -126,7 +126,7 @@ async fn setup(
                     c: v.chrome("setup"),
                     username: form.username,
                     display_name: form.display_name,
-                    error: Some(e.message.into_owned()),
+                    error: Some(v.tr().explain(&e)),
                 },
             ),
             Err(e) => Err(e),
@@ -203,7 +203,7 @@ async fn login(
                 let error = if e.kind == ErrorKind::Unauthorized {
                     v.tr().t("account.bad_credentials").to_string()
                 } else {
-                    e.message.into_owned()
+                    v.tr().explain(&e)
                 };
                 render(
                     e.kind.status(),
@@ -307,7 +307,7 @@ async fn change_password(
                 let status = e.kind.status();
                 render(
                     status,
-                    &account_page_of(&v, &state, Some(e.message.into_owned()))?,
+                    &account_page_of(&v, &state, Some(v.tr().explain(&e)))?,
                 )
             }
             Err(e) => Err(e),

@@ -124,7 +124,7 @@ pub fn error_page(visitor: &Visitor, error: &AppError) -> Response {
     let page = ErrorPage {
         c: visitor.chrome(""),
         title,
-        detail: &error.message,
+        detail: &tr.explain(error),
     };
     render(error.kind.status(), &page).unwrap_or_else(IntoResponse::into_response)
 }

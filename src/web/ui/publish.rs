@@ -130,12 +130,19 @@ fn parse_time(tr: Tr, field: &str, value: &str) -> AppResult<Option<DateTime<Utc
     let typed = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(value, f).ok())
-        .ok_or_else(|| AppError::invalid(format!("{field}: `{value}` is not a date and time")))?;
+        .ok_or_else(|| {
+            AppError::invalid(format!("{field}: `{value}` is not a date and time"))
+                .says("refused.time_invalid", &[("value", &value)])
+        })?;
     tr.read_time(typed).map(Some).ok_or_else(|| {
         AppError::invalid(format!(
             "{field}: {value} does not exist in {} (the clocks go forward then)",
             tr.zone
         ))
+        .says(
+            "refused.time_skipped",
+            &[("value", &value), ("zone", &tr.zone)],
+        )
     })
 }
 
@@ -208,7 +215,7 @@ async fn form_page(
             kept: f.kept(),
             f,
             preview,
-            error: error.map(|e| e.message.to_string()),
+            error: error.map(|e| v.tr().explain(e)),
         },
     )
 }

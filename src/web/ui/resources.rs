@@ -246,7 +246,7 @@ async fn share_form(
                 .map(|l| (*l, tr.t(level_key(l)), f.levels.iter().any(|x| x == l)))
                 .collect(),
             f,
-            error: error.map(|e| e.message.to_string()),
+            error: error.map(|e| tr.explain(e)),
         },
     )
 }

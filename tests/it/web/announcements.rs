@@ -301,6 +301,12 @@ async fn the_publisher_edits_then_deletes_through_the_forms() {
     let refused = cpc.post_multipart(&edit_path, &empty, &[]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.has("role=\"alert\""));
+    // The service's refusal, in the page's language.
+    assert!(
+        refused.has("Le titre doit compter de 1 à"),
+        "{}",
+        refused.show()
+    );
 
     let forged = cpc
         .post(&format!("/announcements/{key}/delete"), &[("csrf", "x")])

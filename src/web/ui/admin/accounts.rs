@@ -120,7 +120,7 @@ async fn create_account(
         match created {
             Ok(_) => Ok(v.redirect_with("/admin/accounts", "admin.account_created")),
             Err(e) => {
-                let error = correctable(e)?;
+                let error = correctable(v.tr(), e)?;
                 f.password.clear();
                 accounts_view(&state, &v, &caller, None, f, Some(error)).await
             }

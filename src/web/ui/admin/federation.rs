@@ -110,7 +110,7 @@ where
         match action(data.clone(), caller.clone(), f).await {
             Ok(()) => Ok(v.redirect_with("/admin/federation", flash)),
             Err(e) => {
-                let error = correctable(e)?;
+                let error = correctable(v.tr(), e)?;
                 view(&data, &v, &caller, Some(error)).await
             }
         }

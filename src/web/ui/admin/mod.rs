@@ -58,12 +58,12 @@ pub(super) fn admin(v: &Visitor) -> AppResult<Caller> {
 
 /// A refusal the admin can correct, shown in the page; anything else is
 /// an error page.
-pub(super) fn correctable(e: AppError) -> AppResult<String> {
+pub(super) fn correctable(tr: crate::web::i18n::Tr, e: AppError) -> AppResult<String> {
     if matches!(
         e.kind,
         ErrorKind::Invalid | ErrorKind::BadRequest | ErrorKind::Conflict | ErrorKind::NotFound
     ) {
-        Ok(e.message.into_owned())
+        Ok(tr.explain(&e))
     } else {
         Err(e)
     }
@@ -220,7 +220,7 @@ async fn create_organisation(
         match created {
             Ok(_) => Ok(v.redirect_with("/admin/organisations", "admin.organisation_created")),
             Err(e) => {
-                let error = correctable(e)?;
+                let error = correctable(v.tr(), e)?;
                 organisations_view(&state, &v, None, f, Some(error)).await
             }
         }
@@ -298,7 +298,7 @@ async fn members_view(
             // The organisation named does not exist: said in the page.
             Err(e) if e.kind == ErrorKind::NotFound => {
                 status = StatusCode::NOT_FOUND;
-                error = Some(e.message.into_owned());
+                error = Some(v.tr().explain(&e));
                 (Vec::new(), None)
             }
             Err(e) => return Err(e),
@@ -378,7 +378,7 @@ async fn add_member(
                 "admin.member_added",
             )),
             Err(e) => {
-                let error = correctable(e)?;
+                let error = correctable(v.tr(), e)?;
                 members_view(&state, &v, organisation, None, f, Some(error)).await
             }
         }
