@@ -181,7 +181,9 @@ pub async fn create(
             .says("refused.admins_only", &[]));
     }
     let username = input.username.trim().to_string();
-    validate_handle("username", &username).map_err(AppError::invalid)?;
+    validate_handle("username", &username).map_err(|e| {
+        AppError::invalid(e).says("refused.username_invalid", &[("username", &username)])
+    })?;
     let display_name = clean(input.display_name).unwrap_or_else(|| username.clone());
     check_display_name(&display_name)?;
     let email = clean(input.email);
@@ -337,7 +339,10 @@ pub async fn update(
                 .map(|v| {
                     v.parse::<Visibility>()
                         .map(|v| v.as_str().to_string())
-                        .map_err(|e| AppError::invalid(format!("visibility.{field}: {e}")))
+                        .map_err(|e| {
+                            AppError::invalid(format!("visibility.{field}: {e}"))
+                                .says("refused.visibility_unknown", &[("value", &v)])
+                        })
                 })
                 .transpose()
         };

@@ -102,15 +102,17 @@ fn publisher_check(conn: &mut DbConn, caller: &Caller, row: &Announcement) -> Ap
     if !row.local {
         return Err(AppError::forbidden(
             "read receipts are kept by the instance that published it",
-        ));
+        )
+        .says("refused.receipts_remote", &[]));
     }
     let org = organisations::by_id(conn, row.organisation_id)?;
     if may_publish(conn, caller, &org)? {
         Ok(())
     } else {
-        Err(AppError::forbidden(
-            "only the organisation's publishers see who read",
-        ))
+        Err(
+            AppError::forbidden("only the organisation's publishers see who read")
+                .says("refused.not_publisher_reads", &[]),
+        )
     }
 }
 

@@ -106,7 +106,8 @@ fn account_of(caller: &Caller) -> AppResult<&Account> {
         Caller::Account(account) => Ok(account),
         Caller::Operator => Err(AppError::bad_request(
             "announcements are signed by an account: use an account's token",
-        )),
+        )
+        .says("refused.account_needed", &[])),
     }
 }
 
@@ -138,7 +139,9 @@ struct Checked {
 
 fn check_category(conn: &mut DbConn, category: &str) -> AppResult<String> {
     let category = category.trim().to_ascii_lowercase();
-    validate_category(&category).map_err(AppError::invalid)?;
+    validate_category(&category).map_err(|e| {
+        AppError::invalid(e).says("refused.category_unknown", &[("category", &category)])
+    })?;
     if BUILTIN_CATEGORIES
         .iter()
         .any(|(slug, ..)| *slug == category)
@@ -592,7 +595,8 @@ pub async fn add_category(
             .says("refused.admins_only", &[]));
     }
     let slug = slug.trim().to_ascii_lowercase();
-    validate_category(&slug).map_err(AppError::invalid)?;
+    validate_category(&slug)
+        .map_err(|e| AppError::invalid(e).says("refused.category_invalid", &[("slug", &slug)]))?;
     let label = plain_text(label.trim(), 60);
     if label.is_empty() {
         return Err(AppError::invalid("label: required").says("refused.label_required", &[]));

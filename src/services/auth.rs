@@ -45,7 +45,9 @@ pub async fn create_token(
     let username = username.trim().to_string();
     let name = name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid("name: must be 1 to 100 characters"));
+        return Err(
+            AppError::invalid("name: must be 1 to 100 characters").says("refused.token_name", &[])
+        );
     }
     let caller = caller.clone();
     let secret = new_secret();
@@ -56,7 +58,8 @@ pub async fn create_token(
             let account = accounts::local_by_username(conn, &username)?
                 .ok_or_else(|| AppError::not_found(&format!("account `{username}`")))?;
             if !caller.is_instance_admin() && caller.account_id() != Some(account.id) {
-                return Err(AppError::forbidden("you may only create your own tokens"));
+                return Err(AppError::forbidden("you may only create your own tokens")
+                    .says("refused.own_account_only", &[]));
             }
             tokens::insert(conn, account.id, &name, &hash)?;
             Ok(())
@@ -99,6 +102,10 @@ pub async fn check_password(
                 "too many failed sign-ins for this account: try again in {} minutes",
                 wait.as_secs().div_ceil(60)
             ),
+        )
+        .says(
+            "refused.sign_in_throttled",
+            &[("n", &wait.as_secs().div_ceil(60))],
         ));
     }
     let account = state

@@ -113,9 +113,12 @@ pub struct RoleEntry {
 }
 
 fn parse<T: std::str::FromStr<Err = String>>(field: &str, value: &str) -> AppResult<T> {
-    value
-        .parse()
-        .map_err(|e| AppError::invalid(format!("{field}: {e}")))
+    value.parse().map_err(|e| {
+        AppError::invalid(format!("{field}: {e}")).says(
+            "refused.filter_invalid",
+            &[("field", &field), ("value", &value)],
+        )
+    })
 }
 
 /// Some(non-blank trimmed text).
@@ -199,7 +202,15 @@ pub async fn organisations(
         uai: given(&query.uai)
             .map(normalize_uai)
             .transpose()
-            .map_err(AppError::invalid)?,
+            .map_err(|e| {
+                AppError::invalid(e).says(
+                    "refused.filter_invalid",
+                    &[
+                        ("field", &"uai"),
+                        ("value", &query.uai.as_deref().unwrap_or("")),
+                    ],
+                )
+            })?,
         origin: origin(given(&query.origin)),
         include_closed: query.closed,
         visibilities: viewer.visible(),

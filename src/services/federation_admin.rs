@@ -31,9 +31,10 @@ fn require_admin(caller: &Caller) -> AppResult<()> {
     if caller.is_instance_admin() {
         Ok(())
     } else {
-        Err(AppError::forbidden(
-            "only instance admins manage federation",
-        ))
+        Err(
+            AppError::forbidden("only instance admins manage federation")
+                .says("refused.admins_only", &[]),
+        )
     }
 }
 
@@ -43,7 +44,8 @@ fn fed(e: FederationError) -> AppError {
         other => AppError::new(
             crate::error::ErrorKind::BadRequest,
             format!("federation failed: {other}"),
-        ),
+        )
+        .says("refused.federation_failed", &[]),
     }
 }
 
@@ -56,9 +58,10 @@ pub fn parse_domain(raw: &str) -> AppResult<String> {
     if ok {
         Ok(domain)
     } else {
-        Err(AppError::invalid(format!(
-            "domain: `{raw}` is not a domain name"
-        )))
+        Err(
+            AppError::invalid(format!("domain: `{raw}` is not a domain name"))
+                .says("refused.domain_invalid", &[("domain", &raw)]),
+        )
     }
 }
 
@@ -123,7 +126,10 @@ pub async fn set_mode(state: &AppState, caller: &Caller, mode: &str) -> AppResul
     require_admin(caller)?;
     let mode: FederationMode =
         serde_json::from_value(serde_json::Value::String(mode.trim().to_ascii_lowercase()))
-            .map_err(|_| AppError::invalid("mode: expected one of allowlist, open, closed"))?;
+            .map_err(|_| {
+                AppError::invalid("mode: expected one of allowlist, open, closed")
+                    .says("refused.mode_unknown", &[])
+            })?;
     let text = mode.to_string();
     state
         .db
@@ -150,14 +156,17 @@ pub async fn set_domain(state: &AppState, caller: &Caller, rule: DomainRule) -> 
     require_admin(caller)?;
     let domain = parse_domain(&rule.domain)?;
     if normalize_domain(&state.settings.domain) == domain {
-        return Err(AppError::invalid("domain: that is this instance"));
+        return Err(
+            AppError::invalid("domain: that is this instance").says("refused.domain_self", &[])
+        );
     }
     let policy = match rule.policy.as_str() {
         "allow" | "block" => rule.policy.clone(),
         other => {
-            return Err(AppError::invalid(format!(
-                "policy: `{other}`, expected allow or block"
-            )));
+            return Err(
+                AppError::invalid(format!("policy: `{other}`, expected allow or block"))
+                    .says("refused.policy_unknown", &[]),
+            );
         }
     };
     let note = rule.note.trim().chars().take(500).collect::<String>();

@@ -48,6 +48,7 @@ fn federation_to_app(e: FederationError) -> AppError {
             crate::error::ErrorKind::BadRequest,
             format!("cannot reach that organisation: {other}"),
         )
+        .says("refused.unreachable", &[])
         .with_cause(other),
     }
 }
@@ -88,9 +89,10 @@ async fn follower_actor(
     match follower {
         Follower::Me => {
             let Caller::Account(account) = caller else {
-                return Err(AppError::bad_request(
-                    "the operator cannot follow: use an account",
-                ));
+                return Err(
+                    AppError::bad_request("the operator cannot follow: use an account")
+                        .says("refused.account_needed", &[]),
+                );
             };
             Ok(SomeActor::Person(Box::new(
                 ApubPerson::new((**account).clone()).map_err(federation_to_app)?,
@@ -106,7 +108,8 @@ async fn follower_actor(
                     if !super::organisations::can_manage(conn, &caller, org.id)? {
                         return Err(AppError::forbidden(
                             "only the organisation's admins decide what it follows",
-                        ));
+                        )
+                        .says("refused.not_organisation_admin", &[]));
                     }
                     Ok(org)
                 })
@@ -129,15 +132,17 @@ pub async fn follow(
     let me = follower_actor(data, caller, follower).await?;
     let target = resolve(data, target).await.map_err(federation_to_app)?;
     let SomeActor::Group(group) = &target else {
-        return Err(AppError::invalid(
-            "target: only organisations can be followed",
-        ));
+        return Err(
+            AppError::invalid("target: only organisations can be followed")
+                .says("refused.follow_not_organisation", &[]),
+        );
     };
     let target_id = group.ap_id.clone();
     if target_id == me.id().as_str() {
-        return Err(AppError::invalid(
-            "target: an organisation cannot follow itself",
-        ));
+        return Err(
+            AppError::invalid("target: an organisation cannot follow itself")
+                .says("refused.follow_itself", &[]),
+        );
     }
     let follower_id = me.id().to_string();
     let follower_inbox = me.shared_inbox_or_inbox().to_string();

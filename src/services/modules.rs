@@ -101,7 +101,8 @@ pub async fn require(state: &AppState, module: Module) -> AppResult<()> {
 /// Switches modules on or off (instance admins only).
 pub async fn set(state: &AppState, caller: &Caller, modules: Modules) -> AppResult<()> {
     if !caller.is_instance_admin() {
-        return Err(AppError::forbidden("only instance admins switch modules"));
+        return Err(AppError::forbidden("only instance admins switch modules")
+            .says("refused.admins_only", &[]));
     }
     state
         .db

@@ -178,7 +178,8 @@ pub(crate) fn local_org(conn: &mut DbConn, slug: &str) -> AppResult<Organisation
 fn check_name(name: &str) -> AppResult<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::invalid("name: must be 1 to 200 characters"));
+        return Err(AppError::invalid("name: must be 1 to 200 characters")
+            .says("refused.organisation_name", &[]));
     }
     Ok(name.to_string())
 }
@@ -186,35 +187,41 @@ fn check_name(name: &str) -> AppResult<String> {
 fn check_kind(kind: &str) -> AppResult<String> {
     kind.parse::<OrgKind>()
         .map(|k| k.as_str().to_string())
-        .map_err(|e| AppError::invalid(format!("kind: {e}")))
+        .map_err(|e| {
+            AppError::invalid(format!("kind: {e}")).says("refused.kind_unknown", &[("kind", &kind)])
+        })
 }
 
 pub(crate) fn check_visibility(value: &str) -> AppResult<Visibility> {
-    value
-        .parse::<Visibility>()
-        .map_err(|e| AppError::invalid(format!("visibility: {e}")))
+    value.parse::<Visibility>().map_err(|e| {
+        AppError::invalid(format!("visibility: {e}"))
+            .says("refused.visibility_unknown", &[("value", &value)])
+    })
 }
 
 fn check_optional(field: &str, value: Option<String>, max: usize) -> AppResult<Option<String>> {
     let value = clean(value);
     if let Some(v) = &value {
         if v.chars().count() > max {
-            return Err(AppError::invalid(format!(
-                "{field}: must be at most {max} characters"
-            )));
+            return Err(
+                AppError::invalid(format!("{field}: must be at most {max} characters"))
+                    .says("refused.field_length", &[("field", &field), ("max", &max)]),
+            );
         }
         if field == "website" {
             let ok = url::Url::parse(v).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
             if !ok {
-                return Err(AppError::invalid(format!(
-                    "website: `{v}` is not an http(s) URL"
-                )));
+                return Err(
+                    AppError::invalid(format!("website: `{v}` is not an http(s) URL"))
+                        .says("refused.website_invalid", &[("value", &v)]),
+                );
             }
         }
         if field == "email" && !v.contains('@') {
-            return Err(AppError::invalid(format!(
-                "email: `{v}` is not an e-mail address"
-            )));
+            return Err(
+                AppError::invalid(format!("email: `{v}` is not an e-mail address"))
+                    .says("refused.email_invalid", &[("email", &v)]),
+            );
         }
     }
     Ok(value)
@@ -224,7 +231,11 @@ fn check_coordinate(field: &str, value: Option<f64>, bound: f64) -> AppResult<Op
     match value {
         Some(v) if !v.is_finite() || v.abs() > bound => Err(AppError::invalid(format!(
             "{field}: must be between -{bound} and {bound}"
-        ))),
+        ))
+        .says(
+            "refused.coordinate_range",
+            &[("field", &field), ("bound", &bound)],
+        )),
         other => Ok(other),
     }
 }
@@ -238,11 +249,13 @@ fn check_uai(uai: Option<String>) -> AppResult<Option<String>> {
 fn conflict_from(e: diesel::result::Error, slug: &str, uai: Option<&str>) -> AppError {
     if is_unique_violation_on(&e, "slug") {
         AppError::conflict(format!("slug `{slug}` is already taken"))
+            .says("refused.slug_taken", &[("slug", &slug)])
     } else if is_unique_violation_on(&e, "uai") {
         AppError::conflict(format!(
             "an organisation with UAI {} already exists",
             uai.unwrap_or("?")
         ))
+        .says("refused.uai_taken", &[("uai", &uai.unwrap_or("?"))])
     } else {
         e.into()
     }
@@ -266,9 +279,10 @@ pub async fn create(
         .map_or(Ok(Visibility::Public), check_visibility)?;
     let description = clean(input.description).unwrap_or_default();
     if description.chars().count() > 5000 {
-        return Err(AppError::invalid(
-            "description: must be at most 5000 characters",
-        ));
+        return Err(
+            AppError::invalid("description: must be at most 5000 characters")
+                .says("refused.description_length", &[("max", &5000)]),
+        );
     }
     let address = check_optional("address", input.address, 500)?;
     let postal_code = check_optional("postal_code", input.postal_code, 20)?;
@@ -299,22 +313,25 @@ pub async fn create(
                     return Err(AppError::forbidden(
                         "only instance admins, or admins of the parent organisation, \
                          create organisations",
-                    ));
+                    )
+                    .says("refused.not_parent_admin", &[]));
                 }
                 let domain = settings.domain.as_str();
                 if rows::slug_taken(conn, domain, &slug)?
                     || accounts::username_taken(conn, domain, &slug)?
                 {
-                    return Err(AppError::conflict(format!(
-                        "slug `{slug}` is already taken"
-                    )));
+                    return Err(
+                        AppError::conflict(format!("slug `{slug}` is already taken"))
+                            .says("refused.slug_taken", &[("slug", &slug)]),
+                    );
                 }
                 if let Some(u) = &uai
                     && rows::uai_taken(conn, domain, u, 0)?
                 {
                     return Err(AppError::conflict(format!(
                         "an organisation with UAI {u} already exists"
-                    )));
+                    ))
+                    .says("refused.uai_taken", &[("uai", &u)]));
                 }
                 let ap_id = settings.url(&format!("/orgs/{slug}"));
                 let inbox = format!("{ap_id}/inbox");
@@ -457,9 +474,10 @@ pub async fn update(
         .as_ref()
         .is_some_and(|d| d.chars().count() > 5000)
     {
-        return Err(AppError::invalid(
-            "description: must be at most 5000 characters",
-        ));
+        return Err(
+            AppError::invalid("description: must be at most 5000 characters")
+                .says("refused.description_length", &[("max", &5000)]),
+        );
     }
     let slug = slug.to_string();
     // Followers and peers get an `Update` signed by the organisation: make
@@ -473,7 +491,8 @@ pub async fn update(
                 if !can_manage(conn, &caller, org.id)? {
                     return Err(AppError::forbidden(
                         "only admins of this organisation may change it",
-                    ));
+                    )
+                    .says("refused.not_organisation_admin", &[]));
                 }
                 Ok(org)
             })
@@ -493,7 +512,8 @@ pub async fn update(
                 if !can_manage(conn, &caller, org.id)? {
                     return Err(AppError::forbidden(
                         "only admins of this organisation may change it",
-                    ));
+                    )
+                    .says("refused.not_organisation_admin", &[]));
                 }
                 if let Some(parent) = &parent {
                     changes.parent_id = Some(match parent {
@@ -503,12 +523,14 @@ pub async fn update(
                             if p.id == org.id || rows::ancestor_ids(conn, p.id)?.contains(&org.id) {
                                 return Err(AppError::invalid(
                                     "parent: an organisation cannot be its own ancestor",
-                                ));
+                                )
+                                .says("refused.own_ancestor", &[]));
                             }
                             if !can_manage(conn, &caller, p.id)? {
                                 return Err(AppError::forbidden(
                                     "you may only move an organisation under one you manage",
-                                ));
+                                )
+                                .says("refused.parent_not_managed", &[]));
                             }
                             Some(p.id)
                         }
@@ -519,7 +541,8 @@ pub async fn update(
                 {
                     return Err(AppError::conflict(format!(
                         "an organisation with UAI {u} already exists"
-                    )));
+                    ))
+                    .says("refused.uai_taken", &[("uai", &u)]));
                 }
                 let uai = changes.uai.clone().flatten();
                 let org = rows::update(conn, org.id, &changes)
@@ -553,10 +576,10 @@ pub async fn add_member(
     slug: &str,
     input: AddMember,
 ) -> AppResult<MemberView> {
-    let role: Role = input
-        .role
-        .parse()
-        .map_err(|e| AppError::invalid(format!("role: {e}")))?;
+    let role: Role = input.role.parse().map_err(|e| {
+        AppError::invalid(format!("role: {e}"))
+            .says("refused.role_unknown", &[("role", &input.role)])
+    })?;
     let slug = slug.to_string();
     let caller = caller.clone();
     state
@@ -567,7 +590,8 @@ pub async fn add_member(
                 if !can_manage(conn, &caller, org.id)? {
                     return Err(AppError::forbidden(
                         "only admins of this organisation manage its members",
-                    ));
+                    )
+                    .says("refused.not_organisation_admin", &[]));
                 }
                 let username = input.username.trim();
                 let account = accounts::local_by_username(conn, username)?
@@ -589,9 +613,9 @@ pub async fn remove_member(
     username: &str,
     role: &str,
 ) -> AppResult<()> {
-    let role: Role = role
-        .parse()
-        .map_err(|e| AppError::invalid(format!("role: {e}")))?;
+    let role: Role = role.parse().map_err(|e| {
+        AppError::invalid(format!("role: {e}")).says("refused.role_unknown", &[("role", &role)])
+    })?;
     let (slug, username, caller) = (slug.to_string(), username.to_string(), caller.clone());
     state
         .db
@@ -601,7 +625,8 @@ pub async fn remove_member(
                 if !can_manage(conn, &caller, org.id)? {
                     return Err(AppError::forbidden(
                         "only admins of this organisation manage its members",
-                    ));
+                    )
+                    .says("refused.not_organisation_admin", &[]));
                 }
                 let account = accounts::local_by_username(conn, &username)?
                     .ok_or_else(|| AppError::not_found(&format!("account `{username}`")))?;

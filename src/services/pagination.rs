@@ -22,13 +22,16 @@ impl PageRequest {
     pub fn bounds(&self) -> AppResult<(i64, i64)> {
         let after = match self.cursor.as_deref() {
             None | Some("") => 0,
-            Some(c) => decode(c).ok_or_else(|| AppError::bad_request("invalid cursor"))?,
+            Some(c) => decode(c).ok_or_else(|| {
+                AppError::bad_request("invalid cursor").says("refused.cursor_invalid", &[])
+            })?,
         };
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(AppError::bad_request(format!(
-                "limit must be between 1 and {MAX_LIMIT}"
-            )));
+            return Err(
+                AppError::bad_request(format!("limit must be between 1 and {MAX_LIMIT}"))
+                    .says("refused.limit_range", &[("max", &MAX_LIMIT)]),
+            );
         }
         Ok((after, limit))
     }

@@ -165,7 +165,8 @@ fn account_of(caller: &Caller) -> AppResult<&crate::db::accounts::Account> {
         Caller::Account(account) => Ok(account),
         Caller::Operator => Err(AppError::bad_request(
             "resources are signed by an account: use an account's token",
-        )),
+        )
+        .says("refused.account_needed", &[])),
     }
 }
 
@@ -207,7 +208,9 @@ fn keywords(field: &str, values: &[String]) -> AppResult<Vec<String>> {
     }
     let mut out: Vec<String> = Vec::new();
     for value in values {
-        let k = vocabulary::keyword(field, value).map_err(AppError::invalid)?;
+        let k = vocabulary::keyword(field, value).map_err(|e| {
+            AppError::invalid(e).says("refused.keyword_invalid", &[("value", &value)])
+        })?;
         if !out.contains(&k) {
             out.push(k);
         }
@@ -241,10 +244,16 @@ fn check(meta: ResourceMeta, version: i32) -> AppResult<(Content, String)> {
             ))
             .says("refused.licence_required", &[])
         })
-        .and_then(|l| vocabulary::licence(l).map_err(AppError::invalid))?;
+        .and_then(|l| {
+            vocabulary::licence(l).map_err(|e| {
+                AppError::invalid(e).says("refused.licence_unknown", &[("licence", &l)])
+            })
+        })?;
     let mut levels: Vec<&str> = Vec::new();
     for level in &meta.levels {
-        let level = vocabulary::level(level).map_err(AppError::invalid)?;
+        let level = vocabulary::level(level).map_err(|e| {
+            AppError::invalid(e).says("refused.level_unknown", &[("level", &level)])
+        })?;
         if !levels.contains(&level) {
             levels.push(level);
         }
@@ -608,19 +617,19 @@ pub async fn search(
         licence: given(&query.licence)
             .map(|l| vocabulary::licence(&l).map(str::to_string))
             .transpose()
-            .map_err(AppError::invalid)?,
+            .map_err(|e| filter_refused(e, "licence", &query.licence))?,
         level: given(&query.level)
             .map(|l| vocabulary::level(&l).map(str::to_string))
             .transpose()
-            .map_err(AppError::invalid)?,
+            .map_err(|e| filter_refused(e, "level", &query.level))?,
         subject: given(&query.subject)
             .map(|s| vocabulary::keyword("subject", &s))
             .transpose()
-            .map_err(AppError::invalid)?,
+            .map_err(|e| filter_refused(e, "subject", &query.subject))?,
         tag: given(&query.tag)
             .map(|s| vocabulary::keyword("tag", &s))
             .transpose()
-            .map_err(AppError::invalid)?,
+            .map_err(|e| filter_refused(e, "tag", &query.tag))?,
         local: match given(&query.origin).as_deref() {
             None => None,
             Some("local") => Some(true),
@@ -628,7 +637,11 @@ pub async fn search(
             Some(other) => {
                 return Err(AppError::invalid(format!(
                     "origin: `{other}` is not `local` or `remote`"
-                )));
+                ))
+                .says(
+                    "refused.filter_invalid",
+                    &[("field", &"origin"), ("value", &other)],
+                ));
             }
         },
         visibilities: viewer.visible(),
@@ -685,4 +698,15 @@ pub async fn may_edit(state: &AppState, caller: &Caller, key: &str) -> AppResult
             Ok(may_change(conn, &caller, &row).is_ok())
         })
         .await
+}
+
+/// A search filter the vocabulary does not know.
+fn filter_refused(message: String, field: &'static str, value: &Option<String>) -> AppError {
+    AppError::invalid(message).says(
+        "refused.filter_invalid",
+        &[
+            ("field", &field),
+            ("value", &value.as_deref().unwrap_or("")),
+        ],
+    )
 }

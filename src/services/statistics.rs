@@ -160,9 +160,10 @@ fn totals_between(
 /// The statistics page's figures (instance admins only).
 pub async fn report(state: &AppState, caller: &Caller) -> AppResult<Statistics> {
     if !caller.is_instance_admin() {
-        return Err(AppError::forbidden(
-            "only instance admins see the statistics",
-        ));
+        return Err(
+            AppError::forbidden("only instance admins see the statistics")
+                .says("refused.admins_only", &[]),
+        );
     }
     flush(state).await?;
     state

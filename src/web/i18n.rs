@@ -187,9 +187,22 @@ impl Tr {
     }
 
     /// What a page says of a refusal: its words in this language when the
-    /// service gave them, else its message.
+    /// service gave them; else its message to English readers (the API's
+    /// words), and what its kind means to others.
     pub fn explain(&self, error: &crate::error::AppError) -> String {
+        use crate::error::ErrorKind;
         match &error.said {
+            None if self.locale != Locale::En => self
+                .t(match error.kind {
+                    ErrorKind::NotFound => "refused.generic_not_found",
+                    ErrorKind::Unauthorized | ErrorKind::Forbidden => "refused.generic_forbidden",
+                    ErrorKind::Invalid | ErrorKind::BadRequest => "refused.generic_invalid",
+                    ErrorKind::Conflict => "refused.generic_conflict",
+                    ErrorKind::PayloadTooLarge => "refused.generic_too_large",
+                    ErrorKind::TooManyRequests => "refused.generic_too_many",
+                    ErrorKind::Unavailable | ErrorKind::Internal => "refused.generic_internal",
+                })
+                .to_string(),
             Some(said) => {
                 let args: Vec<(&str, &dyn Display)> = said
                     .args
@@ -390,6 +403,29 @@ mod tests {
             read("2026-10-25T02:30").as_deref(),
             Some("2026-10-25T00:30:00+00:00")
         );
+    }
+
+    #[test]
+    fn a_refusal_is_said_in_the_readers_language() {
+        use crate::error::AppError;
+        let (fr, en) = (
+            Tr::new(Locale::Fr, chrono_tz::UTC),
+            Tr::new(Locale::En, chrono_tz::UTC),
+        );
+        let said = AppError::invalid("title: between 1 and 200 characters")
+            .says("refused.title_length", &[("max", &200)]);
+        assert_eq!(
+            fr.explain(&said),
+            "Le titre doit compter de 1 à 200 caractères."
+        );
+        assert_eq!(
+            en.explain(&said),
+            "The title must have 1 to 200 characters."
+        );
+        // Without words of its own: the API's message in English only.
+        let bare = AppError::not_found("announcement");
+        assert_eq!(fr.explain(&bare), fr.t("refused.generic_not_found"));
+        assert_eq!(en.explain(&bare), "announcement not found");
     }
 
     #[test]

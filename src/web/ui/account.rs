@@ -97,9 +97,8 @@ async fn setup(
         v.check_csrf(&form.csrf)?;
         let attempt = async {
             if form.password != form.password_confirm {
-                return Err(AppError::invalid(
-                    v.tr().t("account.passwords_differ").to_string(),
-                ));
+                return Err(AppError::invalid("the two passwords differ")
+                    .says("account.passwords_differ", &[]));
             }
             sessions::create_first_admin(
                 &state,
@@ -297,9 +296,7 @@ async fn change_password(
             )
             .await
         } else {
-            Err(AppError::invalid(
-                v.tr().t("account.passwords_differ").to_string(),
-            ))
+            Err(AppError::invalid("the two passwords differ").says("account.passwords_differ", &[]))
         };
         match changed {
             Ok(()) => Ok(v.redirect_with("/account", "account.password_changed")),
@@ -334,8 +331,10 @@ async fn language(
     let result = async {
         let form = form?;
         v.check_csrf(&form.csrf)?;
-        let locale = Locale::parse(&form.lang)
-            .ok_or_else(|| AppError::invalid(format!("lang: `{}` is not fr or en", form.lang)))?;
+        let locale = Locale::parse(&form.lang).ok_or_else(|| {
+            AppError::invalid(format!("lang: `{}` is not fr or en", form.lang))
+                .says("refused.lang_unknown", &[])
+        })?;
         let next = safe_next(form.next.as_deref()).to_string();
         if let Some(account) = &v.account {
             sessions::set_locale(&state, account.id, Some(locale.code().to_string())).await?;

@@ -131,8 +131,9 @@ struct SearchPage {
 /// The organisation search page (`GET /directory` from a browser).
 pub async fn search_page(state: &AppState, v: Visitor, uri: &axum::http::Uri) -> Response {
     let result = async {
-        let Query(f) = Query::<OrgSearchForm>::try_from_uri(uri)
-            .map_err(|e| crate::error::AppError::bad_request(e.body_text()))?;
+        let Query(f) = Query::<OrgSearchForm>::try_from_uri(uri).map_err(|e| {
+            crate::error::AppError::bad_request(e.body_text()).says("refused.query_unreadable", &[])
+        })?;
         modules::require(state, Module::Directory).await?;
         let tr = v.tr();
         let page = directory::organisations(

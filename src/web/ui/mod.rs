@@ -147,14 +147,19 @@ where
     type Rejection = std::convert::Infallible;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let parsed = match Bytes::from_request(req, state).await {
-            Ok(body) => serde_html_form::from_bytes::<T>(&body)
-                .map_err(|e| AppError::bad_request(format!("form: {e}"))),
-            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(
-                AppError::new(ErrorKind::PayloadTooLarge, "the form is too large"),
-            ),
-            Err(rejection) => Err(AppError::bad_request(rejection.body_text())),
-        };
+        let parsed =
+            match Bytes::from_request(req, state).await {
+                Ok(body) => serde_html_form::from_bytes::<T>(&body).map_err(|e| {
+                    AppError::bad_request(format!("form: {e}")).says("refused.form_unreadable", &[])
+                }),
+                Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(
+                    AppError::new(ErrorKind::PayloadTooLarge, "the form is too large")
+                        .says("refused.form_unreadable", &[])
+                        .says("refused.form_too_large", &[]),
+                ),
+                Err(rejection) => Err(AppError::bad_request(rejection.body_text())
+                    .says("refused.form_unreadable", &[])),
+            };
         Ok(Self(parsed))
     }
 }

@@ -184,9 +184,10 @@ async fn form_page(
         }
     };
     if editing.is_none() && organisations.is_empty() {
-        return Err(AppError::forbidden(
-            tr.t("announcements.no_organisation").to_string(),
-        ));
+        return Err(
+            AppError::forbidden("the account publishes for no organisation")
+                .says("announcements.no_organisation", &[]),
+        );
     }
     let custom = announcements::categories(state).await?;
     let status = error.map_or(StatusCode::OK, |e| e.kind.status());
@@ -366,8 +367,9 @@ async fn edit_page(State(state): State<AppState>, v: Visitor, Path(key): Path<St
         let caller = v.caller()?;
         if !announcements::powers(&state, &caller, &key).await?.change {
             return Err(AppError::forbidden(
-                v.tr().t("announcements.not_yours").to_string(),
-            ));
+                "only its author or the organisation's admins change an announcement",
+            )
+            .says("announcements.not_yours", &[]));
         }
         let view = announcements::get(&state, v.account.as_ref(), &key).await?;
         form_page(

@@ -231,9 +231,10 @@ async fn share_form(
     let also = (!f.organisation.is_empty()).then(|| f.organisation.clone());
     let organisations = resources::shareable_organisations(state, &v.caller()?, also).await?;
     if organisations.is_empty() {
-        return Err(AppError::forbidden(
-            tr.t("resources.no_organisation").to_string(),
-        ));
+        return Err(
+            AppError::forbidden("the account is a member of no organisation")
+                .says("resources.no_organisation", &[]),
+        );
     }
     render(
         error.map_or(StatusCode::OK, |e| e.kind.status()),

@@ -25,8 +25,10 @@ pub struct MultipartForm {
 fn multipart_error(e: MultipartError) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::new(ErrorKind::PayloadTooLarge, "the upload is too large")
+            .says("refused.upload_too_large", &[])
     } else {
         AppError::bad_request(format!("form: {}", e.body_text()))
+            .says("refused.form_unreadable", &[])
     }
 }
 
@@ -62,7 +64,8 @@ pub async fn read(
             } else {
                 let text = field.text().await.map_err(multipart_error)?;
                 if text.len() > MAX_FIELD {
-                    return Err(AppError::invalid(format!("{name}: too long")));
+                    return Err(AppError::invalid(format!("{name}: too long"))
+                        .says("refused.field_too_long", &[("field", &name)]));
                 }
                 form.fields.push((name, text));
             }
@@ -85,7 +88,9 @@ impl MultipartForm {
         let encoded = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&self.fields)
             .finish();
-        serde_html_form::from_str(&encoded).map_err(|e| AppError::bad_request(format!("form: {e}")))
+        serde_html_form::from_str(&encoded).map_err(|e| {
+            AppError::bad_request(format!("form: {e}")).says("refused.form_unreadable", &[])
+        })
     }
 
     /// Removes the stored files nothing refers to (a refused form).

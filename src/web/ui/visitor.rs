@@ -142,7 +142,7 @@ impl Visitor {
         } else {
             Err(AppError::forbidden(
                 "the form has expired or comes from another site: reload the page and send it again",
-            ))
+            ).says("refused.form_expired", &[]))
         }
     }
 

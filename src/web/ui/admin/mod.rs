@@ -50,9 +50,8 @@ pub(super) fn admin(v: &Visitor) -> AppResult<Caller> {
     if caller.is_instance_admin() {
         Ok(caller)
     } else {
-        Err(AppError::forbidden(
-            v.tr().t("admin.admins_only").to_string(),
-        ))
+        Err(AppError::forbidden("only instance admins see this page")
+            .says("admin.admins_only", &[]))
     }
 }
 
