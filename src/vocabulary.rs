@@ -93,6 +93,29 @@ pub fn level(value: &str) -> Result<&'static str, String> {
         .ok_or_else(|| format!("levels: `{value}` is not one of: {}", LEVELS.join(", ")))
 }
 
+/// The subjects of the national curriculum, from the first cycle to the
+/// lycée, as folded keywords: pages name them in the reader's language
+/// (`subject.*` in `locales`, with `_` for `-`) and forms suggest them. Any
+/// other subject is a free keyword, shown as it is stored.
+pub const SUBJECTS: &[&str] = &[
+    "francais",
+    "mathematiques",
+    "langues-vivantes",
+    "questionner-le-monde",
+    "sciences-et-technologie",
+    "histoire-geographie",
+    "enseignement-moral-et-civique",
+    "arts-plastiques",
+    "education-musicale",
+    "education-physique-et-sportive",
+    "sciences-de-la-vie-et-de-la-terre",
+    "physique-chimie",
+    "technologie",
+    "numerique-et-sciences-informatiques",
+    "sciences-economiques-et-sociales",
+    "philosophie",
+];
+
 /// A subject or a tag: a short folded word or phrase (`mathematiques`,
 /// `education-musicale`), so that filters match however it was typed.
 pub fn keyword(field: &str, value: &str) -> Result<String, String> {

@@ -20,7 +20,8 @@ use crate::{
         modules::{self, Module},
         resources::{self, ResourceMeta, ResourceQuery, ResourceView, VersionMeta},
     },
-    vocabulary::{LEVELS, LICENCES},
+    vocabulary::{LEVELS, LICENCES, SUBJECTS},
+    web::i18n::{Locale, Tr},
 };
 
 pub fn routes(max_upload: u64) -> Router<AppState> {
@@ -48,6 +49,39 @@ fn level_key(level: &str) -> &'static str {
         "cycle-4" => "resources.level_cycle_4",
         _ => "resources.level_lycee",
     }
+}
+
+/// A subject as people read it: a curriculum subject by its name in the
+/// reader's language, any other as it is stored.
+fn subject_label(tr: Tr, subject: &str) -> String {
+    if SUBJECTS.contains(&subject) {
+        tr.t(&format!("subject.{}", subject.replace('-', "_")))
+            .to_string()
+    } else {
+        subject.to_string()
+    }
+}
+
+/// The curriculum subjects' names, which the forms suggest (a typed name
+/// folds to the subject's keyword).
+fn subject_names(tr: Tr) -> Vec<String> {
+    SUBJECTS.iter().map(|s| subject_label(tr, s)).collect()
+}
+
+/// The keyword of a typed subject: a curriculum subject's name in either
+/// language gives its keyword (`Mathematics` and `Mathématiques` are
+/// `mathematiques`); anything else is kept for the service to fold.
+fn subject_key(typed: &str) -> String {
+    let folded = crate::directory::text::terms(typed).join("-");
+    Locale::ALL
+        .iter()
+        .flat_map(|locale| {
+            SUBJECTS
+                .iter()
+                .map(move |s| (*s, subject_label(Tr::new(*locale, chrono_tz::UTC), s)))
+        })
+        .find(|(_, label)| crate::directory::text::terms(label).join("-") == folded)
+        .map_or_else(|| typed.to_string(), |(subject, _)| subject.to_string())
 }
 
 /// Comma-separated words into a list.
@@ -94,6 +128,7 @@ struct LibraryPage {
     f: LibraryForm,
     licences: &'static [(&'static str, &'static str)],
     levels: Vec<(&'static str, &'static str)>,
+    subjects: Vec<String>,
     results: Vec<ResourceView>,
     next: Option<String>,
 }
@@ -113,7 +148,7 @@ async fn library(
                 q: given(&f.q),
                 licence: given(&f.licence),
                 level: given(&f.level),
-                subject: given(&f.subject),
+                subject: given(&f.subject).map(|s| subject_key(&s)),
                 tag: given(&f.tag),
                 cursor: f.cursor.clone(),
                 ..ResourceQuery::default()
@@ -135,6 +170,7 @@ async fn library(
             c: v.chrome("resources"),
             licences: LICENCES,
             levels: LEVELS.iter().map(|l| (*l, tr.t(level_key(l)))).collect(),
+            subjects: subject_names(tr),
             results: page.items,
             next,
             f,
@@ -150,6 +186,7 @@ struct ResourcePage {
     c: Chrome,
     r: ResourceView,
     levels: Vec<&'static str>,
+    subjects: Vec<String>,
     published: String,
     versions: Vec<(String, String)>,
     may_edit: bool,
@@ -169,6 +206,7 @@ pub async fn page(state: &AppState, v: Visitor, key: &str) -> Response {
         ok(&ResourcePage {
             c: v.chrome("resources"),
             levels: r.levels.iter().map(|l| tr.t(level_key(l))).collect(),
+            subjects: r.subjects.iter().map(|s| subject_label(tr, s)).collect(),
             published: tr.date(r.published_at),
             versions: r
                 .versions
@@ -217,6 +255,7 @@ struct SharePage {
     organisations: Vec<(String, String)>,
     licences: &'static [(&'static str, &'static str)],
     levels: Vec<(&'static str, &'static str, bool)>,
+    subjects: Vec<String>,
     f: ShareFields,
     error: Option<String>,
 }
@@ -241,6 +280,7 @@ async fn share_form(
         &SharePage {
             c: v.chrome("resources"),
             organisations,
+            subjects: subject_names(tr),
             licences: LICENCES,
             levels: LEVELS
                 .iter()
@@ -299,7 +339,7 @@ async fn share(State(state): State<AppState>, v: Visitor, multipart: Multipart) 
                 description: f.description.clone(),
                 licence: given(&f.licence),
                 levels: f.levels.clone(),
-                subjects: words(&f.subjects),
+                subjects: words(&f.subjects).iter().map(|s| subject_key(s)).collect(),
                 tags: words(&f.tags),
                 note: given(&f.note),
             },
@@ -386,4 +426,39 @@ async fn delete(
     }
     .await;
     v.finish(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocabulary::keyword;
+
+    #[test]
+    fn curriculum_subjects_are_named_in_both_languages() {
+        for locale in Locale::ALL {
+            let tr = Tr::new(locale, chrono_tz::UTC);
+            for subject in SUBJECTS {
+                let label = subject_label(tr, subject);
+                assert!(!label.starts_with("subject."), "{locale:?}: {subject}");
+                // Whatever the reader picks from the suggestions is the subject.
+                assert_eq!(subject_key(&label), *subject, "{locale:?}: {label}");
+            }
+        }
+        assert_eq!(subject_key("Mathematics"), "mathematiques");
+        assert_eq!(
+            subject_key("Sciences de la vie et de la terre"),
+            "sciences-de-la-vie-et-de-la-terre"
+        );
+        assert_eq!(subject_key("Jardinage"), "Jardinage");
+        assert_eq!(
+            keyword("subjects", &subject_key("Musique")).as_deref(),
+            Ok("musique")
+        );
+        let fr = Tr::new(Locale::Fr, chrono_tz::UTC);
+        assert_eq!(
+            subject_label(fr, "education-musicale"),
+            "Éducation musicale"
+        );
+        assert_eq!(subject_label(fr, "jardinage"), "jardinage");
+    }
 }

@@ -342,6 +342,8 @@ async fn a_shared_resource_is_downloaded_and_the_statistics_count_it_all() {
         refused.show()
     );
     assert!(refused.has("Questions de lecture"), "{}", refused.show());
+    assert!(refused.has("La licence « WTFPL-9 »"), "{}", refused.show());
+    assert!(refused.has("<datalist id=\"subject-names\"><option value=\"Français\">"));
     let good_fields = fields("CC-BY-4.0");
     let good_fields: Vec<(&str, &str)> =
         good_fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -357,6 +359,8 @@ async fn a_shared_resource_is_downloaded_and_the_statistics_count_it_all() {
         "{}",
         page.show()
     );
+    // The curriculum subject by its name, not its keyword.
+    assert!(page.has("<dd>Français</dd>"), "{}", page.show());
     let at = page.html.find("/files/").expect("a download link");
     let start = page.html[..at].rfind("href=\"").expect("href") + "href=\"".len();
     let end = at + page.html[at..].find('"').expect("end of link");
