@@ -117,6 +117,9 @@ pub enum AdminCommand {
     /// Federation: mode, allowed and blocked domains, peering with other instances
     #[command(subcommand)]
     Federation(FederationCommand),
+    /// Print the first-run page's link, with its code, while the instance
+    /// has no account
+    SetupLink,
     /// Print a new API token for an account on standard output, and nothing else
     Token {
         #[arg(long)]
@@ -308,6 +311,16 @@ async fn admin(state: &AppState, command: AdminCommand) -> Result<(), CliError> 
             println!("{} is {} of {org}", member.username, member.role);
         }
         AdminCommand::Federation(command) => federation(state, command).await?,
+        AdminCommand::SetupLink => {
+            if !crate::services::sessions::needs_setup(state).await? {
+                return Err(CliError::Input(
+                    "this instance already has an account: sign in, or create more \
+                     accounts from the admin pages"
+                        .into(),
+                ));
+            }
+            println!("{}", crate::services::sessions::setup_link(state).await?);
+        }
         AdminCommand::Token { username, name } => {
             let token = auth::create_token(state, &operator, &username, &name).await?;
             println!("{token}");

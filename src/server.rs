@@ -17,6 +17,8 @@ pub enum ServeError {
     },
     #[error("cannot prepare the instance keys: {0}")]
     Keys(AppError),
+    #[error("cannot prepare the first-run link: {0}")]
+    Setup(AppError),
     #[error("server stopped with an error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -34,6 +36,19 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     services::instance::ensure_keys(&state)
         .await
         .map_err(ServeError::Keys)?;
+    if services::sessions::needs_setup(&state)
+        .await
+        .map_err(ServeError::Setup)?
+    {
+        let link = services::sessions::setup_link(&state)
+            .await
+            .map_err(ServeError::Setup)?;
+        tracing::warn!(
+            %link,
+            "no account yet: open this link to create the first admin \
+             (or run `preau admin create-admin`)"
+        );
+    }
     let addr = state.settings.bind;
     let listener = TcpListener::bind(addr)
         .await

@@ -169,8 +169,48 @@ pub async fn needs_setup(state: &AppState) -> AppResult<bool> {
         .await
 }
 
-/// Creates the first admin, only while the instance has no local account.
-pub async fn create_first_admin(state: &AppState, input: CreateAccount) -> AppResult<Account> {
+/// The code that opens the first-run page. Only the operator sees it (the
+/// server logs the link at start, `preau admin setup-link` prints it), so
+/// the first admin of an instance that is already reachable is not
+/// whoever finds `/setup` first. It is derived from the instance's private
+/// key: every process of the instance gives the same one, and nothing is
+/// stored. It opens nothing once an account exists.
+pub async fn setup_code(state: &AppState) -> AppResult<String> {
+    use sha2::{Digest, Sha256};
+    let row = super::instance::ensure_keys(state).await?;
+    let digest = Sha256::digest(format!("preau first-run page\n{}", row.private_key));
+    let hex: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
+    let groups: Vec<&str> = (0..hex.len()).step_by(5).map(|i| &hex[i..i + 5]).collect();
+    Ok(groups.join("-"))
+}
+
+/// The first-run page's address, with its code.
+pub async fn setup_link(state: &AppState) -> AppResult<String> {
+    let code = setup_code(state).await?;
+    Ok(state.settings.url(&format!("/setup?code={code}")))
+}
+
+/// Whether `sent` is the setup code; the comparison hashes both sides so
+/// its time does not depend on the code.
+pub async fn is_setup_code(state: &AppState, sent: &str) -> AppResult<bool> {
+    use sha2::{Digest, Sha256};
+    let code = setup_code(state).await?;
+    Ok(Sha256::digest(sent.trim().as_bytes()) == Sha256::digest(code.as_bytes()))
+}
+
+/// Creates the first admin, only while the instance has no local account,
+/// for whoever holds the setup code.
+pub async fn create_first_admin(
+    state: &AppState,
+    code: &str,
+    input: CreateAccount,
+) -> AppResult<Account> {
+    if !is_setup_code(state, code).await? {
+        return Err(AppError::forbidden(
+            "the first-run page needs the link with its code, from the server's log",
+        )
+        .says("refused.setup_code", &[]));
+    }
     // Serialises concurrent first-run forms of this process; a second
     // process would still be stopped by the username's uniqueness.
     static SETUP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

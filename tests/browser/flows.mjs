@@ -105,10 +105,20 @@ step('smoke: /orgs/ecole-preau renders as a page for a browser', async () => {
 
 // ---------------------------------------------------------------- first run
 
-step('setup: / leads to /setup while no account exists', async () => {
+step('setup: / leads to /setup while no account exists, which only says where its link is', async () => {
     adminPage = await newUser();
-    await goto(adminPage, '/');
+    await goto(adminPage, '/', { status: 403 });
     assertEqual(pathname(adminPage), '/setup', 'GET / ended at');
+    assertEqual(await adminPage.locator('input[name=password]').count(), 0, 'a form without the code');
+    assert((await text(adminPage, 'main')).includes(t('fr', 'account.setup_locked')), 'no word of the link');
+    await check(adminPage, 'setup-locked');
+});
+
+step('setup: the link of the server\'s log opens the form', async () => {
+    // The same link as the log's (run.sh checks that the log has one).
+    const link = new URL(cli(['admin', 'setup-link']));
+    await goto(adminPage, link.pathname + link.search);
+    assert((await adminPage.locator('form[action="/setup"] input[name=password]').count()) === 1, 'no form');
     await check(adminPage, 'setup');
 });
 

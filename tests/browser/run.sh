@@ -78,6 +78,12 @@ if ! curl -sf "http://127.0.0.1:$port/healthz" >/dev/null; then
     tail -n 40 "$work/preau.log" >&2
     exit 1
 fi
+# With no account yet, the server logs the first-run link for the operator.
+if ! grep -q "/setup?code=" "$work/preau.log"; then
+    echo "browser: no first-run link in the server's log" >&2
+    tail -n 40 "$work/preau.log" >&2
+    exit 1
+fi
 
 status=0
 PREAU_URL="http://127.0.0.1:$port" PREAU_BIN="$bin" \

@@ -53,6 +53,7 @@ fn every_command_has_help() {
         vec!["admin", "create-org", "--help"],
         vec!["admin", "add-member", "--help"],
         vec!["admin", "token", "--help"],
+        vec!["admin", "setup-link", "--help"],
         vec!["admin", "federation", "--help"],
         vec!["admin", "federation", "status", "--help"],
         vec!["admin", "federation", "peer", "--help"],
@@ -89,6 +90,14 @@ async fn an_operator_bootstraps_an_instance_the_server_then_serves() {
     let again = preau(&db, &["migrate"], "");
     assert!(text(&again.stdout).contains("up to date"));
 
+    // Before any account: the first-run link, the same each time.
+    let link = preau(&db, &["admin", "setup-link"], "");
+    assert!(link.status.success(), "{}", text(&link.stderr));
+    let link = text(&link.stdout).trim().to_string();
+    assert!(link.starts_with("https://preau.test/setup?code="), "{link}");
+    let again = text(&preau(&db, &["admin", "setup-link"], "").stdout);
+    assert_eq!(again.trim(), link);
+
     let admin = preau(
         &db,
         &["admin", "create-admin", "--username", "ien.nantes"],
@@ -96,6 +105,13 @@ async fn an_operator_bootstraps_an_instance_the_server_then_serves() {
     );
     assert!(admin.status.success(), "{}", text(&admin.stderr));
     assert!(!text(&admin.stdout).contains("très long"));
+    let closed = preau(&db, &["admin", "setup-link"], "");
+    assert!(!closed.status.success());
+    assert!(
+        text(&closed.stderr).contains("already has an account"),
+        "{}",
+        text(&closed.stderr)
+    );
 
     let steps: [&[&str]; 3] = [
         &[

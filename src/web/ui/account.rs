@@ -5,6 +5,7 @@ use askama::Template;
 use axum::{
     Router,
     extract::{Query, State},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -52,15 +53,26 @@ async fn home(State(state): State<AppState>, v: Visitor) -> Response {
 #[template(path = "account/setup.html")]
 struct SetupPage {
     c: Chrome,
+    /// The setup code, sent back with the form; `None` when the page was
+    /// opened without the right one.
+    code: Option<String>,
     username: String,
     display_name: String,
     error: Option<String>,
 }
 
 #[derive(Deserialize)]
+struct SetupLink {
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Deserialize)]
 struct SetupForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    code: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -71,17 +83,35 @@ struct SetupForm {
     password_confirm: String,
 }
 
-async fn setup_page(State(state): State<AppState>, v: Visitor) -> Response {
+async fn setup_page(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(link): Query<SetupLink>,
+) -> Response {
     let result = async {
         if !sessions::needs_setup(&state).await? {
             return Ok(Redirect::to("/login").into_response());
         }
-        ok(&SetupPage {
-            c: v.chrome("setup"),
-            username: String::new(),
-            display_name: String::new(),
-            error: None,
-        })
+        // Without the code the page says where to find the link, and
+        // nothing else.
+        let code = sessions::is_setup_code(&state, &link.code)
+            .await?
+            .then_some(link.code);
+        let status = if code.is_some() {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        render(
+            status,
+            &SetupPage {
+                c: v.chrome("setup"),
+                code,
+                username: String::new(),
+                display_name: String::new(),
+                error: None,
+            },
+        )
     }
     .await;
     v.finish(result)
@@ -102,6 +132,7 @@ async fn setup(
             }
             sessions::create_first_admin(
                 &state,
+                &form.code,
                 CreateAccount {
                     username: form.username.clone(),
                     password: Some(form.password.clone()),
@@ -123,6 +154,7 @@ async fn setup(
                 e.kind.status(),
                 &SetupPage {
                     c: v.chrome("setup"),
+                    code: Some(form.code),
                     username: form.username,
                     display_name: form.display_name,
                     error: Some(v.tr().explain(&e)),

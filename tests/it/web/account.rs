@@ -22,8 +22,21 @@ async fn the_first_visit_creates_the_first_admin_and_only_once() {
     assert_eq!(login.status, StatusCode::SEE_OTHER);
     assert_eq!(login.location(), "/setup");
 
-    let setup = browser.get("/setup").await;
+    // Without the code of the server's log, the page only says where to
+    // find the link.
+    let locked = first.get("/setup").await;
+    assert_eq!(locked.status, StatusCode::FORBIDDEN, "{}", locked.show());
+    assert!(!locked.has("name=\"password\""), "{}", locked.show());
+    assert!(locked.has("preau admin setup-link"), "{}", locked.show());
+    let guessed = first.get("/setup?code=00000-00000-00000-00000").await;
+    assert_eq!(guessed.status, StatusCode::FORBIDDEN);
+    let link = preau::services::sessions::setup_link(&app.state)
+        .await
+        .expect("link");
+    let code = link.split_once("code=").expect("a code").1.to_string();
+    let setup = browser.get(&format!("/setup?code={code}")).await;
     assert_eq!(setup.status, StatusCode::OK, "{}", setup.show());
+    assert_eq!(setup.input("code").as_deref(), Some(code.as_str()));
     assert_sound_page("/setup", &setup);
     let token = setup
         .set_cookie("preau_csrf")
@@ -63,8 +76,29 @@ async fn the_first_visit_creates_the_first_admin_and_only_once() {
             .expect("needs_setup"),
         "a refused form created an account"
     );
-    let again = browser.get("/setup").await;
+    let again = browser.get(&format!("/setup?code={code}")).await;
     assert_eq!(again.status, StatusCode::OK, "still the first run");
+    // The right form without the code creates nobody.
+    let no_code = browser
+        .post(
+            "/setup",
+            &[
+                ("csrf", &token),
+                ("code", "00000-00000-00000-00000"),
+                ("username", "intrus"),
+                ("display_name", "Intrus"),
+                ("password", "un mot de passe très sûr"),
+                ("password_confirm", "un mot de passe très sûr"),
+            ],
+        )
+        .await;
+    assert_eq!(no_code.status, StatusCode::FORBIDDEN, "{}", no_code.show());
+    assert!(
+        preau::services::sessions::needs_setup(&app.state)
+            .await
+            .expect("needs_setup"),
+        "a form without the code created an account"
+    );
 
     // Two passwords that differ: the form comes back with what was typed.
     let differ = browser
@@ -72,6 +106,7 @@ async fn the_first_visit_creates_the_first_admin_and_only_once() {
             "/setup",
             &[
                 ("csrf", &token),
+                ("code", &code),
                 ("username", "directrice"),
                 ("display_name", "Claire Martin"),
                 ("password", "un mot de passe très sûr"),
@@ -93,6 +128,7 @@ async fn the_first_visit_creates_the_first_admin_and_only_once() {
             "/setup",
             &[
                 ("csrf", &token),
+                ("code", &code),
                 ("username", "directrice"),
                 ("display_name", "Claire Martin"),
                 ("password", "un mot de passe très sûr"),
