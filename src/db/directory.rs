@@ -298,6 +298,42 @@ fn prefix_range(term: &str) -> (String, String) {
     (term.to_string(), end)
 }
 
+/// The text condition of one query on `$table` (organisations or
+/// accounts: both have `id` and `search_text`). A macro, because each
+/// table's columns are types of their own.
+macro_rules! filter_text {
+    ($query:expr, $text:expr, $terms:expr, $table:ident) => {{
+        let (query, terms) = ($query, $terms);
+        match $text {
+            TextFilter::Any => query,
+            TextFilter::Ids(ids) => query.filter(one_of($table::id, ids)),
+            TextFilter::Words => query.filter(Words::vector(stringify!($table), terms)),
+            TextFilter::Leading => {
+                let (from, to) = prefix_range(&terms[0]);
+                let query = query
+                    .filter($table::search_text.ge(from))
+                    .filter($table::search_text.lt(to));
+                if terms.len() > 1 {
+                    query.filter(Words::like(stringify!($table), &terms[1..]))
+                } else {
+                    query
+                }
+            }
+            TextFilter::Later(ids) => {
+                let (from, to) = prefix_range(&terms[0]);
+                let query = query
+                    .filter(one_of($table::id, ids))
+                    .filter($table::search_text.lt(from).or($table::search_text.ge(to)));
+                if terms.len() > 1 {
+                    query.filter(Words::like(stringify!($table), &terms[1..]))
+                } else {
+                    query
+                }
+            }
+        }
+    }};
+}
+
 /// One page of organisations, by name, from `offset`.
 pub fn search_organisations(
     conn: &mut DbConn,
@@ -330,33 +366,7 @@ fn organisations_in_order(
             .offset(offset)
             .limit(limit)
             .into_boxed::<DB>();
-        query = match text {
-            TextFilter::Any => query,
-            TextFilter::Ids(ids) => query.filter(one_of(organisations::id, ids)),
-            TextFilter::Words => query.filter(Words::vector("organisations", &search.terms)),
-            TextFilter::Leading => {
-                let (from, to) = prefix_range(&search.terms[0]);
-                query = query
-                    .filter(organisations::search_text.ge(from))
-                    .filter(organisations::search_text.lt(to));
-                if search.terms.len() > 1 {
-                    query = query.filter(Words::like("organisations", &search.terms[1..]));
-                }
-                query
-            }
-            TextFilter::Later(ids) => {
-                let (from, to) = prefix_range(&search.terms[0]);
-                query = query.filter(one_of(organisations::id, ids)).filter(
-                    organisations::search_text
-                        .lt(from)
-                        .or(organisations::search_text.ge(to)),
-                );
-                if search.terms.len() > 1 {
-                    query = query.filter(Words::like("organisations", &search.terms[1..]));
-                }
-                query
-            }
-        };
+        query = filter_text!(query, text, &search.terms, organisations);
         if let Some(kind) = &search.kind {
             query = query.filter(organisations::kind.eq(kind.clone()));
         }
@@ -422,33 +432,7 @@ fn people_in_order(
             .offset(offset)
             .limit(limit)
             .into_boxed::<DB>();
-        query = match text {
-            TextFilter::Any => query,
-            TextFilter::Ids(ids) => query.filter(one_of(accounts::id, ids)),
-            TextFilter::Words => query.filter(Words::vector("accounts", &search.terms)),
-            TextFilter::Leading => {
-                let (from, to) = prefix_range(&search.terms[0]);
-                query = query
-                    .filter(accounts::search_text.ge(from))
-                    .filter(accounts::search_text.lt(to));
-                if search.terms.len() > 1 {
-                    query = query.filter(Words::like("accounts", &search.terms[1..]));
-                }
-                query
-            }
-            TextFilter::Later(ids) => {
-                let (from, to) = prefix_range(&search.terms[0]);
-                query = query.filter(one_of(accounts::id, ids)).filter(
-                    accounts::search_text
-                        .lt(from)
-                        .or(accounts::search_text.ge(to)),
-                );
-                if search.terms.len() > 1 {
-                    query = query.filter(Words::like("accounts", &search.terms[1..]));
-                }
-                query
-            }
-        };
+        query = filter_text!(query, text, &search.terms, accounts);
         let members: Option<Predicate<accounts::table, DB>> =
             match (search.role.clone(), search.organisation_id) {
                 (Some(role), Some(org)) => Some(Box::new(

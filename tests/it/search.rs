@@ -379,6 +379,32 @@ async fn people_fields_follow_their_visibility() {
     assert_eq!(role.status, 422);
 }
 
+/// The names of each search's first `count` pages of `size`, read one page
+/// at a time.
+async fn pages_of<S: Send + 'static>(
+    app: &TestApp,
+    searches: Vec<S>,
+    count: i64,
+    size: i64,
+    page: fn(&mut preau::db::DbConn, &S, i64, i64) -> diesel::QueryResult<Vec<String>>,
+) -> Vec<Vec<String>> {
+    app.state
+        .db
+        .run(move |conn| {
+            let mut pages = Vec::new();
+            for search in &searches {
+                let mut names = Vec::new();
+                for n in 0..count {
+                    names.extend(page(conn, search, n * size, size)?);
+                }
+                pages.push(names);
+            }
+            Ok::<_, preau::AppError>(pages)
+        })
+        .await
+        .expect("search")
+}
+
 /// Broad queries (more matches than are worth sorting) are answered by
 /// splitting on the first word, or by reading the name-ordered index: every
 /// path must give the same pages, words at the start of a name or later.
@@ -435,26 +461,13 @@ async fn every_search_path_gives_the_same_entries() {
         };
         let paths = [TextPath::Sorted, TextPath::Leading, TextPath::Scan];
         let searches: Vec<_> = paths.iter().map(|p| search_by(*p)).collect();
-        let pages = app
-            .state
-            .db
-            .run(move |conn| {
-                let mut pages = Vec::new();
-                for search in &searches {
-                    let mut names = Vec::new();
-                    for offset in [0, 5, 10, 15, 20] {
-                        names.extend(
-                            search_organisations(conn, search, offset, 5)?
-                                .into_iter()
-                                .map(|o| o.name),
-                        );
-                    }
-                    pages.push(names);
-                }
-                Ok::<_, preau::AppError>(pages)
-            })
-            .await
-            .expect("search");
+        let pages = pages_of(&app, searches, 5, 5, |conn, search, offset, limit| {
+            Ok(search_organisations(conn, search, offset, limit)?
+                .into_iter()
+                .map(|o| o.name)
+                .collect())
+        })
+        .await;
         for (path, page) in paths.iter().zip(&pages).skip(1) {
             assert_eq!(
                 &pages[0], page,
@@ -509,26 +522,13 @@ async fn every_people_search_path_gives_the_same_people() {
                 ..PeopleSearch::default()
             })
             .collect();
-        let pages = app
-            .state
-            .db
-            .run(move |conn| {
-                let mut pages = Vec::new();
-                for search in &searches {
-                    let mut names = Vec::new();
-                    for offset in [0, 2, 4] {
-                        names.extend(
-                            search_people(conn, search, offset, 2)?
-                                .into_iter()
-                                .map(|p| p.display_name),
-                        );
-                    }
-                    pages.push(names);
-                }
-                Ok::<_, preau::AppError>(pages)
-            })
-            .await
-            .expect("search");
+        let pages = pages_of(&app, searches, 3, 2, |conn, search, offset, limit| {
+            Ok(search_people(conn, search, offset, limit)?
+                .into_iter()
+                .map(|p| p.display_name)
+                .collect())
+        })
+        .await;
         assert!(!pages[0].is_empty(), "{terms:?}");
         for (path, page) in paths.iter().zip(&pages).skip(1) {
             assert_eq!(&pages[0], page, "{path:?}: {terms:?}");
