@@ -172,6 +172,13 @@ impl From<diesel::result::Error> for AppError {
 struct ErrorBody<'a> {
     error: &'static str,
     message: &'a str,
+    /// The refusal's translation key (`locales/*/refused.toml`), for clients
+    /// that speak to people in their own language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refusal: Option<&'static str>,
+    /// The values of its placeholders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    values: Option<std::collections::BTreeMap<&'static str, &'a str>>,
 }
 
 impl IntoResponse for AppError {
@@ -187,6 +194,13 @@ impl IntoResponse for AppError {
             Json(ErrorBody {
                 error: self.kind.code(),
                 message: &self.message,
+                refusal: self.said.as_ref().map(|s| s.key),
+                values: self.said.as_ref().map(|s| {
+                    s.args
+                        .iter()
+                        .map(|(name, value)| (*name, value.as_str()))
+                        .collect()
+                }),
             }),
         )
             .into_response();

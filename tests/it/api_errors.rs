@@ -136,6 +136,36 @@ async fn malformed_json_and_wrong_content_types_are_400_with_a_reason() {
             .expect("msg")
             .contains("colour")
     );
+
+    // A refusal with words for people names them, for clients that
+    // translate.
+    let nameless = app
+        .post(
+            "/api/v1/organisations",
+            &admin,
+            json!({"slug": "a1", "name": "", "kind": "ecole"}),
+        )
+        .await;
+    assert_eq!(
+        nameless.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        nameless.body
+    );
+    assert_eq!(nameless.body["refusal"], "refused.organisation_name");
+    let kind = app
+        .post(
+            "/api/v1/organisations",
+            &admin,
+            json!({"slug": "a1", "name": "A", "kind": "fusee"}),
+        )
+        .await;
+    assert_eq!(
+        kind.body["refusal"], "refused.kind_unknown",
+        "{}",
+        kind.body
+    );
+    assert_eq!(kind.body["values"], json!({"kind": "fusee"}));
 }
 
 #[tokio::test]
