@@ -3,7 +3,8 @@
 //! stay small whatever the traffic.
 
 use crate::db::Run;
-use chrono::{Datelike, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
 use diesel::{dsl::count_star, prelude::*, result::QueryResult};
 
 use super::{
@@ -18,15 +19,26 @@ pub const DELIVERED: &str = "activities_delivered";
 /// Counter of delivery attempts that failed (each retry counts).
 pub const DELIVERY_FAILURES: &str = "delivery_failures";
 
-/// The ISO week of a time, as `2026-W48`.
-pub fn week_of(t: NaiveDateTime) -> String {
-    let w = t.iso_week();
+/// The ISO week of a day, as `2026-W48`.
+pub fn week_name(day: NaiveDate) -> String {
+    let w = day.iso_week();
     format!("{}-W{:02}", w.year(), w.week())
 }
 
+/// The ISO week of a UTC time on the instance's clock: a week starts on
+/// Monday at midnight where its people live, not in Greenwich.
+pub fn week_of(at: NaiveDateTime, zone: Tz) -> String {
+    week_name(zone.from_utc_datetime(&at).date_naive())
+}
+
 /// Marks an account as active in the week of `at` (once per week).
-pub fn mark_active(conn: &mut DbConn, account_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
-    let week = week_of(at);
+pub fn mark_active(
+    conn: &mut DbConn,
+    account_id: i64,
+    at: NaiveDateTime,
+    zone: Tz,
+) -> QueryResult<usize> {
+    let week = week_of(at, zone);
     diesel::insert_into(account_weeks::table)
         .values((
             account_weeks::week.eq(&week),
@@ -37,8 +49,8 @@ pub fn mark_active(conn: &mut DbConn, account_id: i64, at: NaiveDateTime) -> Que
 }
 
 /// Adds `by` to a counter of the current week.
-pub fn count(conn: &mut DbConn, name: &str, by: i64) -> QueryResult<usize> {
-    let week = week_of(super::now());
+pub fn count(conn: &mut DbConn, name: &str, by: i64, zone: Tz) -> QueryResult<usize> {
+    let week = week_of(super::now(), zone);
     diesel::insert_into(usage_counters::table)
         .values((
             usage_counters::week.eq(&week),
@@ -159,11 +171,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn weeks_are_iso_weeks() {
+    fn weeks_are_iso_weeks_on_the_instance_clock() {
         let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("date");
-        assert_eq!(week_of(t("2026-11-23 08:00")), "2026-W48");
+        let utc = chrono_tz::UTC;
+        assert_eq!(week_of(t("2026-11-23 08:00"), utc), "2026-W48");
         // 1 January 2027 is a Friday: it belongs to the last week of 2026.
-        assert_eq!(week_of(t("2027-01-01 12:00")), "2026-W53");
-        assert_eq!(week_of(t("2027-01-04 00:00")), "2027-W01");
+        assert_eq!(week_of(t("2027-01-01 12:00"), utc), "2026-W53");
+        assert_eq!(week_of(t("2027-01-04 00:00"), utc), "2027-W01");
+        // Sunday 23:30 in Greenwich is already Monday in Paris.
+        assert_eq!(week_of(t("2026-11-22 23:30"), utc), "2026-W47");
+        let paris = chrono_tz::Europe::Paris;
+        assert_eq!(week_of(t("2026-11-22 23:30"), paris), "2026-W48");
     }
 }

@@ -150,6 +150,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<accounts::
         return Err(AppError::unauthorized());
     }
     let hash = token_hash(token);
+    let zone = state.settings.time_zone;
     state
         .db
         .run(move |conn| {
@@ -162,7 +163,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<accounts::
             let now = db::now();
             if last_used.is_none_or(|t| now - t > TOUCH_INTERVAL) {
                 tokens::touch(conn, token_id, now)?;
-                usage::mark_active(conn, account.id, now)?;
+                usage::mark_active(conn, account.id, now, zone)?;
             }
             Ok(account)
         })

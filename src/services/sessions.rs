@@ -32,6 +32,7 @@ pub async fn open(state: &AppState, account_id: i64) -> AppResult<String> {
     // The CSRF token is another random secret, sent in forms, never in a
     // cookie.
     let csrf = auth::new_secret();
+    let zone = state.settings.time_zone;
     state
         .db
         .run(move |conn| {
@@ -46,7 +47,7 @@ pub async fn open(state: &AppState, account_id: i64) -> AppResult<String> {
                     expires_at: now + IDLE_LIFETIME,
                 },
             )?;
-            usage::mark_active(conn, account_id, now)?;
+            usage::mark_active(conn, account_id, now, zone)?;
             Ok::<_, AppError>(())
         })
         .await?;
@@ -66,6 +67,7 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Option<(S
         return Ok(None);
     }
     let hash = auth::token_hash(secret);
+    let zone = state.settings.time_zone;
     state
         .db
         .run(move |conn| {
@@ -78,7 +80,7 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Option<(S
             }
             if now - session.last_seen_at > TOUCH_INTERVAL {
                 sessions::touch(conn, session.id, now, now + IDLE_LIFETIME)?;
-                usage::mark_active(conn, account.id, now)?;
+                usage::mark_active(conn, account.id, now, zone)?;
             }
             Ok::<_, AppError>(Some((session, account)))
         })

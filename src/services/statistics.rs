@@ -8,7 +8,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone};
+use chrono_tz::Tz;
 
 use super::Caller;
 use crate::{
@@ -53,12 +54,13 @@ pub async fn flush(state: &AppState) -> AppResult<()> {
     if taken.iter().all(|(_, n)| *n == 0) {
         return Ok(());
     }
+    let zone = state.settings.time_zone;
     let written = state
         .db
         .run(move |conn| {
             for (name, n) in taken {
                 if n > 0 {
-                    usage::count(conn, name, i64::try_from(n).unwrap_or(i64::MAX))?;
+                    usage::count(conn, name, i64::try_from(n).unwrap_or(i64::MAX), zone)?;
                 }
             }
             Ok::<_, AppError>(())
@@ -157,6 +159,19 @@ fn totals_between(
         })
 }
 
+/// The UTC time of a day's first minute on the instance's clock (1 a.m.
+/// where the clocks skip midnight).
+fn local_midnight(day: NaiveDate, zone: Tz) -> NaiveDateTime {
+    let at = |hour| {
+        zone.from_local_datetime(&day.and_hms_opt(hour, 0, 0).unwrap_or_default())
+            .earliest()
+    };
+    at(0).or_else(|| at(1)).map_or_else(
+        || day.and_hms_opt(0, 0, 0).unwrap_or_default(),
+        |t| t.naive_utc(),
+    )
+}
+
 /// The statistics page's figures (instance admins only).
 pub async fn report(state: &AppState, caller: &Caller) -> AppResult<Statistics> {
     if !caller.is_instance_admin() {
@@ -166,18 +181,17 @@ pub async fn report(state: &AppState, caller: &Caller) -> AppResult<Statistics> 
         );
     }
     flush(state).await?;
+    let zone = state.settings.time_zone;
     state
         .db
-        .run(|conn| {
-            let today = db::now().date();
+        .run(move |conn| {
+            // Weeks on the instance's clock, as the counters are kept.
+            let today = zone.from_utc_datetime(&db::now()).date_naive();
             let monday = today - TimeDelta::days(i64::from(today.weekday().num_days_from_monday()));
             let starts: Vec<NaiveDate> = (0..WEEKS)
                 .map(|i| monday - TimeDelta::weeks(i as i64))
                 .collect();
-            let names: Vec<String> = starts
-                .iter()
-                .map(|d| usage::week_of(d.and_hms_opt(12, 0, 0).unwrap_or_default()))
-                .collect();
+            let names: Vec<String> = starts.iter().map(|d| usage::week_name(*d)).collect();
             let active = usage::active_accounts(conn, &names)?;
             let counters = usage::counters(conn, &names)?;
             let counter = |week: &str, name: &str| {
@@ -186,15 +200,15 @@ pub async fn report(state: &AppState, caller: &Caller) -> AppResult<Statistics> 
                     .find(|(w, n, _)| w == week && n == name)
                     .map_or(0, |(.., v)| *v)
             };
-            let midnight = |day: &NaiveDate| day.and_hms_opt(0, 0, 0).unwrap_or_default();
+            let midnight = |day: &NaiveDate| local_midnight(*day, zone);
             let oldest = starts.last().map(midnight).unwrap_or_default();
             let published =
                 usage::announcement_figures(conn, oldest, midnight(&monday) + TimeDelta::weeks(1))?;
             let mut weeks = Vec::with_capacity(WEEKS);
             for (start, name) in starts.iter().zip(&names) {
-                let from = midnight(start);
-                let (announcements, addressed, read) =
-                    totals_between(&published, from, from + TimeDelta::weeks(1));
+                // A week holds 167 or 169 hours when the clocks change.
+                let (from, to) = (midnight(start), midnight(&(*start + TimeDelta::weeks(1))));
+                let (announcements, addressed, read) = totals_between(&published, from, to);
                 weeks.push(Week {
                     starts: *start,
                     active_accounts: active
@@ -248,5 +262,26 @@ mod tests {
         let before = monday - TimeDelta::weeks(1);
         assert_eq!(totals_between(&published, before, monday), (1, 40, 10));
         assert_eq!(totals_between(&[], before, monday), (0, 0, 0));
+    }
+
+    #[test]
+    fn weeks_start_at_midnight_on_the_instance_clock() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("day");
+        let utc = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
+        let paris = chrono_tz::Europe::Paris;
+        assert_eq!(
+            local_midnight(day("2026-11-16"), paris),
+            utc("2026-11-15 23:00")
+        );
+        assert_eq!(
+            local_midnight(day("2026-07-06"), paris),
+            utc("2026-07-05 22:00")
+        );
+        // Santiago skips midnight when its clocks go forward (6 Sept 2026).
+        let santiago = chrono_tz::America::Santiago;
+        assert_eq!(
+            local_midnight(day("2026-09-06"), santiago),
+            utc("2026-09-06 04:00")
+        );
     }
 }
