@@ -4,10 +4,13 @@
 //! the application, so a query matches the same rows on both.
 //!
 //! Results come in name order. A query matching a few thousand rows takes
-//! their ids from the full-text index and sorts them; a broader one ("ecole"
-//! matches most schools) reads the name-ordered index and tests each row's
-//! words until the page is full, which sorting every match would not
-//! allow at this speed.
+//! their ids from the full-text index and sorts them. On SQLite a single
+//! word is split at the first word instead: the names that begin with it are
+//! a range of the name index, the few where it comes later are found by a
+//! second full-text index, and both are merged (`TextMatch::Leading`).
+//! Anything broader reads the name-ordered index and tests each row's words
+//! until the page is full, which sorting every match would not allow at
+//! this speed.
 
 use crate::db::columns;
 use diesel::{expression::BoxableExpression, prelude::*, result::QueryResult, sql_types::Bool};
