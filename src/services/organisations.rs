@@ -242,7 +242,10 @@ fn check_coordinate(field: &str, value: Option<f64>, bound: f64) -> AppResult<Op
 
 fn check_uai(uai: Option<String>) -> AppResult<Option<String>> {
     clean(uai)
-        .map(|u| normalize_uai(&u).map_err(AppError::invalid))
+        .map(|u| {
+            normalize_uai(&u)
+                .map_err(|e| AppError::invalid(e).says("refused.uai_invalid", &[("uai", &u)]))
+        })
         .transpose()
 }
 
@@ -269,7 +272,8 @@ pub async fn create(
     input: CreateOrganisation,
 ) -> AppResult<OrganisationView> {
     let slug = input.slug.trim().to_string();
-    validate_handle("slug", &slug).map_err(AppError::invalid)?;
+    validate_handle("slug", &slug)
+        .map_err(|e| AppError::invalid(e).says("refused.slug_invalid", &[("slug", &slug)]))?;
     let name = check_name(&input.name)?;
     let kind = check_kind(&input.kind)?;
     let uai = check_uai(input.uai)?;

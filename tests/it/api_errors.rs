@@ -166,6 +166,18 @@ async fn malformed_json_and_wrong_content_types_are_400_with_a_reason() {
         kind.body
     );
     assert_eq!(kind.body["values"], json!({"kind": "fusee"}));
+    let slug = app
+        .post(
+            "/api/v1/organisations",
+            &admin,
+            json!({"slug": "A B", "name": "A", "kind": "ecole"}),
+        )
+        .await;
+    assert_eq!(
+        slug.body["refusal"], "refused.slug_invalid",
+        "{}",
+        slug.body
+    );
 }
 
 #[tokio::test]
