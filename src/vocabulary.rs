@@ -116,10 +116,15 @@ pub const SUBJECTS: &[&str] = &[
     "philosophie",
 ];
 
+/// The folded form of a subject or tag, unchecked: its words joined by `-`.
+pub fn fold_keyword(value: &str) -> String {
+    crate::directory::text::terms(value).join("-")
+}
+
 /// A subject or a tag: a short folded word or phrase (`mathematiques`,
 /// `education-musicale`), so that filters match however it was typed.
 pub fn keyword(field: &str, value: &str) -> Result<String, String> {
-    let folded = crate::directory::text::terms(value).join("-");
+    let folded = fold_keyword(value);
     if folded.is_empty() || folded.len() > 60 {
         return Err(format!(
             "{field}: `{value}` must have 1 to 60 letters or digits"

@@ -28,10 +28,13 @@ pub(crate) fn new_secret() -> String {
 }
 
 pub(crate) fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::files::hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Whether a secret sent by a client is the expected one. Hashing both
+/// sides first makes the comparison's time independent of the secret.
+pub(crate) fn same_secret(sent: &str, expected: &str) -> bool {
+    !sent.is_empty() && Sha256::digest(sent.as_bytes()) == Sha256::digest(expected.as_bytes())
 }
 
 /// Issues a token for a local account; returns the secret, shown only once.

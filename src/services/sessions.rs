@@ -181,7 +181,7 @@ pub async fn setup_code(state: &AppState) -> AppResult<String> {
     use sha2::{Digest, Sha256};
     let row = super::instance::ensure_keys(state).await?;
     let digest = Sha256::digest(format!("preau first-run page\n{}", row.private_key));
-    let hex: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::files::hex(&digest[..10]);
     let groups: Vec<&str> = (0..hex.len()).step_by(5).map(|i| &hex[i..i + 5]).collect();
     Ok(groups.join("-"))
 }
@@ -192,12 +192,10 @@ pub async fn setup_link(state: &AppState) -> AppResult<String> {
     Ok(state.settings.url(&format!("/setup?code={code}")))
 }
 
-/// Whether `sent` is the setup code; the comparison hashes both sides so
-/// its time does not depend on the code.
+/// Whether `sent` is the setup code.
 pub async fn is_setup_code(state: &AppState, sent: &str) -> AppResult<bool> {
-    use sha2::{Digest, Sha256};
     let code = setup_code(state).await?;
-    Ok(Sha256::digest(sent.trim().as_bytes()) == Sha256::digest(code.as_bytes()))
+    Ok(auth::same_secret(sent.trim(), &code))
 }
 
 /// Creates the first admin, only while the instance has no local account,

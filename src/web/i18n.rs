@@ -124,15 +124,6 @@ pub struct Tr {
     pub zone: Tz,
 }
 
-impl Default for Tr {
-    fn default() -> Self {
-        Self::new(
-            Locale::default(),
-            crate::config::Settings::default().time_zone,
-        )
-    }
-}
-
 impl Tr {
     pub fn new(locale: Locale, zone: Tz) -> Self {
         Self { locale, zone }

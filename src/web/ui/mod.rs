@@ -154,7 +154,6 @@ where
                 }),
                 Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(
                     AppError::new(ErrorKind::PayloadTooLarge, "the form is too large")
-                        .says("refused.form_unreadable", &[])
                         .says("refused.form_too_large", &[]),
                 ),
                 Err(rejection) => Err(AppError::bad_request(rejection.body_text())

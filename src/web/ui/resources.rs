@@ -20,7 +20,7 @@ use crate::{
         modules::{self, Module},
         resources::{self, ResourceMeta, ResourceQuery, ResourceView, VersionMeta},
     },
-    vocabulary::{LEVELS, LICENCES, SUBJECTS},
+    vocabulary::{LEVELS, LICENCES, SUBJECTS, fold_keyword},
     web::i18n::{Locale, Tr},
 };
 
@@ -72,7 +72,7 @@ fn subject_names(tr: Tr) -> Vec<String> {
 /// language gives its keyword (`Mathematics` and `Mathématiques` are
 /// `mathematiques`); anything else is kept for the service to fold.
 fn subject_key(typed: &str) -> String {
-    let folded = crate::directory::text::terms(typed).join("-");
+    let folded = fold_keyword(typed);
     Locale::ALL
         .iter()
         .flat_map(|locale| {
@@ -80,7 +80,7 @@ fn subject_key(typed: &str) -> String {
                 .iter()
                 .map(move |s| (*s, subject_label(Tr::new(*locale, chrono_tz::UTC), s)))
         })
-        .find(|(_, label)| crate::directory::text::terms(label).join("-") == folded)
+        .find(|(_, label)| fold_keyword(label) == folded)
         .map_or_else(|| typed.to_string(), |(subject, _)| subject.to_string())
 }
 
