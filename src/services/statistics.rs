@@ -202,8 +202,8 @@ pub async fn report(state: &AppState, caller: &Caller) -> AppResult<Statistics> 
             };
             let midnight = |day: &NaiveDate| local_midnight(*day, zone);
             let oldest = starts.last().map(midnight).unwrap_or_default();
-            let published =
-                usage::announcement_figures(conn, oldest, midnight(&monday) + TimeDelta::weeks(1))?;
+            let next_monday = monday + TimeDelta::weeks(1);
+            let published = usage::announcement_figures(conn, oldest, midnight(&next_monday))?;
             let mut weeks = Vec::with_capacity(WEEKS);
             for (start, name) in starts.iter().zip(&names) {
                 // A week holds 167 or 169 hours when the clocks change.
