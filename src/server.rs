@@ -43,8 +43,16 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
         let link = services::sessions::setup_link(&state)
             .await
             .map_err(ServeError::Setup)?;
+        // The public link is https, behind the reverse proxy; a local run
+        // (`cargo run -- serve`) is plain http on `bind`.
+        let local = format!(
+            "http://{}{}",
+            state.settings.bind,
+            link.find("/setup").map_or("", |at| &link[at..])
+        );
         tracing::warn!(
             %link,
+            %local,
             "no account yet: open this link to create the first admin \
              (or run `preau admin create-admin`)"
         );
