@@ -205,7 +205,7 @@ async fn mirrors(
     Ok(Json(
         state
             .db
-            .run(|conn| Ok::<_, AppError>(rows::mirrored_domains(conn)?))
+            .read(|conn| Ok::<_, AppError>(rows::mirrored_domains(conn)?))
             .await?,
     ))
 }

@@ -4,6 +4,7 @@
 mod connection;
 mod dispatch;
 mod migrations;
+mod readers;
 pub mod schema;
 
 pub mod accounts;
@@ -147,6 +148,8 @@ pub struct Db {
     permits: Arc<Semaphore>,
     /// How long work waits for a permit (`database.connect_timeout_secs`).
     wait: Duration,
+    /// SQLite only: connections for reads made in place (see `readers`).
+    readers: Option<Arc<readers::Readers>>,
 }
 
 /// What the pool is built from.
@@ -173,11 +176,19 @@ impl Db {
             .error_handler(Box::new(connection::LogErrors))
             .build_unchecked(manager);
         drop(first);
+        let readers = match url {
+            DatabaseUrl::Sqlite(path) => Some(Arc::new(readers::Readers::new(
+                path.clone(),
+                options.busy_timeout_ms,
+            ))),
+            DatabaseUrl::Postgres(_) => None,
+        };
         Ok(Self {
             pool,
             backend: url.backend(),
             permits: Arc::new(Semaphore::new(options.size as usize)),
             wait: options.connect_timeout,
+            readers,
         })
     }
 
@@ -216,6 +227,23 @@ impl Db {
         })
         .await
         .map_err(|e| E::from(DbError::Task(e.to_string())))?
+    }
+
+    /// Runs a short read: on SQLite in place, on a read-only connection
+    /// (see `readers` for why); on PostgreSQL, where every query is a
+    /// network round trip, on the blocking pool like [`Db::run`]. `f` must
+    /// only read, and only a few indexed rows: a write fails, and a long
+    /// scan would hold up the other requests of this worker.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        match &self.readers {
+            Some(readers) => readers.read(f),
+            None => self.run(f).await,
+        }
     }
 }
 
@@ -308,5 +336,51 @@ mod tests {
         db.run(|_| Ok::<_, DbError>(()))
             .await
             .expect("a free connection again");
+    }
+
+    #[tokio::test]
+    async fn reads_see_what_was_written_and_cannot_write() {
+        use diesel::{QueryResult, RunQueryDsl, connection::SimpleConnection};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = DatabaseUrl::Sqlite(dir.path().join("preau.db"));
+        let options = PoolOptions {
+            size: 2,
+            busy_timeout_ms: 1_000,
+            connect_timeout: Duration::from_secs(1),
+        };
+        let db = Db::connect(&url, &options).expect("pool");
+        let count = |conn: &mut DbConn| {
+            #[derive(diesel::QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            fn query(conn: &mut DbConn) -> QueryResult<Count> {
+                crate::per_backend!(conn, |c| diesel::sql_query(
+                    "SELECT count(*) AS n FROM notes"
+                )
+                .get_result(c))
+            }
+            Ok::<_, DbError>(query(conn)?.n)
+        };
+        db.run(|conn| Ok::<_, DbError>(conn.batch_execute("CREATE TABLE notes (x INTEGER)")?))
+            .await
+            .expect("table");
+        for expected in 1..=3 {
+            db.run(|conn| Ok::<_, DbError>(conn.batch_execute("INSERT INTO notes VALUES (1)")?))
+                .await
+                .expect("insert");
+            assert_eq!(db.read(count).await.expect("read"), expected);
+        }
+        let refused = db
+            .read(|conn| Ok::<_, DbError>(conn.batch_execute("INSERT INTO notes VALUES (2)")?))
+            .await
+            .expect_err("a read that writes");
+        assert!(refused.to_string().contains("readonly"), "{refused}");
+        assert_eq!(
+            db.run(count).await.expect("count"),
+            3,
+            "nothing was written"
+        );
     }
 }

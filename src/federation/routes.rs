@@ -128,7 +128,7 @@ async fn webfinger(
         let lookup = name.clone();
         let found = data
             .db
-            .run(move |conn| {
+            .read(move |conn| {
                 if let Some(org) = organisations::local_by_slug(conn, &lookup)? {
                     // Organisations kept inside the instance are not discoverable.
                     let listed = matches!(org.visibility.as_str(), "public" | "federation");
@@ -169,7 +169,7 @@ async fn nodeinfo_links(data: Data<AppState>) -> Json<Value> {
 async fn nodeinfo(data: Data<AppState>) -> Result<Response, FederationError> {
     let ((users, active_month, active_half_year), local_posts) = data
         .db
-        .run(|conn| {
+        .read(|conn| {
             Ok::<_, AppError>((
                 accounts::usage_counts(conn)?,
                 crate::db::announcements::count_local(conn)?,
@@ -235,7 +235,7 @@ async fn load_group(
 ) -> Result<ApubGroup, FederationError> {
     let org = data
         .db
-        .run(move |conn| Ok::<_, AppError>(organisations::local_by_slug(conn, &slug)?))
+        .read(move |conn| Ok::<_, AppError>(organisations::local_by_slug(conn, &slug)?))
         .await?
         .ok_or(FederationError::NotFound)?;
     let visible = match org.visibility.as_str() {
@@ -258,7 +258,7 @@ async fn load_person(
 ) -> Result<ApubPerson, FederationError> {
     let account = data
         .db
-        .run(move |conn| Ok::<_, AppError>(accounts::local_by_username(conn, &username)?))
+        .read(move |conn| Ok::<_, AppError>(accounts::local_by_username(conn, &username)?))
         .await?
         .filter(|a| !a.disabled)
         .ok_or(FederationError::NotFound)?;
@@ -328,7 +328,7 @@ async fn collection(
             let followers = name == "followers";
             let (actor, after) = (actor_id.clone(), page.unwrap_or(0));
             data.db
-                .run(move |conn| {
+                .read(move |conn| {
                     let total = if followers {
                         follows::count_followers(conn, &actor)?
                     } else {
@@ -434,7 +434,7 @@ async fn announcement(
     let ap_id = data.settings.url(&format!("/announcements/{key}"));
     let found = data
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             if crate::db::tombstones::contains(conn, &ap_id)? {
                 return Ok::<_, AppError>(Err(ap_id));
             }

@@ -255,7 +255,7 @@ pub async fn get(state: &AppState, caller: &Caller, username: &str) -> AppResult
     let caller = caller.clone();
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let account = rows::local_by_username(conn, &username)?
                 .ok_or_else(|| AppError::not_found("account"))?;
             Ok(view(conn, &caller, account)?)
@@ -272,7 +272,7 @@ pub async fn list(
     let caller = caller.clone();
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let rows = rows::list_local(conn, after, limit + 1)?;
             let mut views = Vec::with_capacity(rows.len());
             let page = Page::from_rows(rows, limit, |a| a.id, |a| a);

@@ -121,7 +121,7 @@ pub async fn report(state: &AppState, caller: &Caller, key: &str) -> AppResult<R
     let (caller, key) = (caller.clone(), key.to_string());
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let row = by_key(conn, &key)?;
             publisher_check(conn, &caller, &row)?;
             let acks = acknowledgements::of_announcement(conn, row.id)?;
@@ -203,7 +203,7 @@ pub async fn notifications(
     let account = account.clone();
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let rows = acknowledgements::notifications_of(
                 conn,
                 account.id,

@@ -499,7 +499,7 @@ pub async fn get(
     let (reader, key) = (reader.cloned(), key.to_string());
     let views = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let row = by_key(conn, &key)?;
             if !may_read(conn, reader.as_ref(), &row)? {
                 return Err(AppError::not_found("announcement"));
@@ -527,7 +527,7 @@ pub async fn of_organisation(
     let (reader, slug) = (reader.cloned(), slug.to_string());
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let org = local_org(conn, &slug)?;
             let filter = Filter {
                 live_at: Some(db::now()),
@@ -575,7 +575,7 @@ pub async fn categories(state: &AppState) -> AppResult<Categories> {
     all.extend(
         state
             .db
-            .run(|conn| Ok::<_, AppError>(categories::list(conn)?))
+            .read(|conn| Ok::<_, AppError>(categories::list(conn)?))
             .await?,
     );
     let all = Arc::new(all);
@@ -650,7 +650,7 @@ pub async fn powers(state: &AppState, caller: &Caller, key: &str) -> AppResult<P
     let (caller, key) = (caller.clone(), key.to_string());
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let row = by_key(conn, &key)?;
             if !row.local {
                 return Ok(Powers::default());

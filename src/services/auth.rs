@@ -113,7 +113,7 @@ pub async fn check_password(
     }
     let account = state
         .db
-        .run(move |conn| Ok::<_, AppError>(accounts::local_by_username(conn, &lookup)?))
+        .read(move |conn| Ok::<_, AppError>(accounts::local_by_username(conn, &lookup)?))
         .await?;
     let stored = account
         .as_ref()
@@ -153,24 +153,30 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<accounts::
         return Err(AppError::unauthorized());
     }
     let hash = token_hash(token);
-    let zone = state.settings.time_zone;
-    state
+    let found = state
         .db
-        .run(move |conn| {
-            let Some((token_id, last_used, account)) = tokens::account_by_hash(conn, &hash)? else {
-                return Err(AppError::unauthorized());
-            };
-            if account.disabled || !account.local {
-                return Err(AppError::unauthorized());
-            }
-            let now = db::now();
-            if last_used.is_none_or(|t| now - t > TOUCH_INTERVAL) {
+        .read(move |conn| Ok::<_, AppError>(tokens::account_by_hash(conn, &hash)?))
+        .await?;
+    let Some((token_id, last_used, account)) = found else {
+        return Err(AppError::unauthorized());
+    };
+    if account.disabled || !account.local {
+        return Err(AppError::unauthorized());
+    }
+    // Every request reads the token; only one in many writes it.
+    let now = db::now();
+    if last_used.is_none_or(|t| now - t > TOUCH_INTERVAL) {
+        let (account_id, zone) = (account.id, state.settings.time_zone);
+        state
+            .db
+            .run(move |conn| {
                 tokens::touch(conn, token_id, now)?;
-                usage::mark_active(conn, account.id, now, zone)?;
-            }
-            Ok(account)
-        })
-        .await
+                usage::mark_active(conn, account_id, now, zone)?;
+                Ok::<_, AppError>(())
+            })
+            .await?;
+    }
+    Ok(account)
 }
 
 /// Revokes the token that made the request.

@@ -219,7 +219,7 @@ pub async fn organisations(
     let circonscription = given(&query.circonscription).map(str::to_string);
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             if let Some(key) = circonscription {
                 search.parent_id = Some(organisation_id(conn, &key)?);
             }
@@ -309,7 +309,7 @@ pub async fn people(
     let organisation = given(&query.organisation).map(str::to_string);
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             if let Some(slug) = organisation {
                 search.organisation_id = Some(organisation_id(conn, &slug)?);
             }
@@ -345,7 +345,7 @@ pub async fn person(
     let username = username.to_string();
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let account = accounts::local_by_username(conn, &username)?
                 .filter(|a| !a.disabled)
                 .ok_or_else(|| AppError::not_found("person"))?;
@@ -393,7 +393,7 @@ pub async fn organisation(
     let domain = state.settings.domain.clone();
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let found = match handle.split_once('@') {
                 Some((slug, d)) if d != domain => organisations::by_slug_and_domain(conn, slug, d)?,
                 Some((slug, _)) => organisations::local_by_slug(conn, slug)?,

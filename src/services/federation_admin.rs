@@ -95,7 +95,7 @@ pub async fn status(state: &AppState, caller: &Caller) -> AppResult<FederationSt
     let own = state.settings.url("/actor");
     let rows = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let mut views = Vec::new();
             for peer in peers::all(conn)? {
                 views.push(PeerView {
@@ -260,7 +260,7 @@ async fn pending_request(
     let domain = domain.to_string();
     let row = data
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             Ok::<_, AppError>(follows::pending_for(conn, &own)?.into_iter().find(|f| {
                 Url::parse(&f.follower_ap_id)
                     .ok()
@@ -400,7 +400,7 @@ pub async fn deliveries(state: &AppState, caller: &Caller) -> AppResult<Vec<Deli
     require_admin(caller)?;
     let lanes = state
         .db
-        .run(|conn| Ok::<_, AppError>(crate::db::outbox::status(conn)?))
+        .read(|conn| Ok::<_, AppError>(crate::db::outbox::status(conn)?))
         .await?;
     Ok(lanes
         .into_iter()

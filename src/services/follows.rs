@@ -102,7 +102,7 @@ async fn follower_actor(
             let (slug, caller) = (slug.to_string(), caller.clone());
             let org = data
                 .db
-                .run(move |conn| {
+                .read(move |conn| {
                     let org = crate::db::organisations::local_by_slug(conn, &slug)?
                         .ok_or_else(|| AppError::not_found(&format!("organisation `{slug}`")))?;
                     if !super::organisations::can_manage(conn, &caller, org.id)? {
@@ -261,7 +261,7 @@ pub async fn list(
     let me = follower_actor(data, caller, follower).await?;
     let follower = me.id().to_string();
     data.db
-        .run(move |conn| {
+        .read(move |conn| {
             Ok::<_, AppError>(
                 follows::of_follower(conn, &follower)?
                     .into_iter()
@@ -280,7 +280,7 @@ pub async fn is_following(state: &AppState, follower: &str, target: &str) -> App
     let (follower, target) = (follower.to_string(), target.to_string());
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             Ok::<_, AppError>(
                 follows::of_follower(conn, &follower)?
                     .iter()

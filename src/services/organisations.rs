@@ -384,7 +384,7 @@ pub async fn get(state: &AppState, viewer: Viewer, slug: &str) -> AppResult<Orga
     let slug = slug.to_string();
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let org = local_org(conn, &slug)?;
             if !viewer.visible().contains(&org.visibility.as_str()) {
                 return Err(AppError::not_found("organisation"));
@@ -403,7 +403,7 @@ pub async fn list(
     let (after, limit) = page.bounds()?;
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let rows = rows::list(conn, &viewer.visible(), after, limit + 1)?;
             let page = Page::from_rows(rows, limit, |o| o.id, |o| o);
             let mut items = Vec::with_capacity(page.items.len());
@@ -652,7 +652,7 @@ pub async fn members(
     let slug = slug.to_string();
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let org = local_org(conn, &slug)?;
             let rows = memberships::of_organisation(conn, org.id, after, limit + 1)?;
             Ok(Page::from_rows(
@@ -683,7 +683,7 @@ pub async fn choices(
     };
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let mut slugs: Vec<String> = memberships::of_account(conn, account_id)?
                 .into_iter()
                 .map(|(slug, _)| slug)

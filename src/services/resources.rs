@@ -570,7 +570,7 @@ pub async fn get(state: &AppState, viewer: Viewer, key: &str) -> AppResult<Resou
     let (key, settings) = (key.to_string(), state.settings.clone());
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let row = by_key(conn, &key)?;
             let org = organisations::by_id(conn, row.organisation_id)?;
             if !viewer.visible().contains(&org.visibility.as_str()) {
@@ -651,7 +651,7 @@ pub async fn search(
     let settings = state.settings.clone();
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             if let Some(key) = organisation {
                 search.organisation_id = Some(organisation_id(conn, &key)?);
             }
@@ -692,7 +692,7 @@ pub async fn may_edit(state: &AppState, caller: &Caller, key: &str) -> AppResult
     let (caller, key) = (caller.clone(), key.to_string());
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let row =
                 rows::by_public_id(conn, &key)?.ok_or_else(|| AppError::not_found("resource"))?;
             Ok(may_change(conn, &caller, &row).is_ok())

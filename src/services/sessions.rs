@@ -67,24 +67,30 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Option<(S
         return Ok(None);
     }
     let hash = auth::token_hash(secret);
-    let zone = state.settings.time_zone;
-    state
+    let now = db::now();
+    let found = state
         .db
-        .run(move |conn| {
-            let now = db::now();
-            let Some((session, account)) = sessions::live_by_hash(conn, &hash, now)? else {
-                return Ok(None);
-            };
-            if account.disabled || !account.local {
-                return Ok(None);
-            }
-            if now - session.last_seen_at > TOUCH_INTERVAL {
-                sessions::touch(conn, session.id, now, now + IDLE_LIFETIME)?;
-                usage::mark_active(conn, account.id, now, zone)?;
-            }
-            Ok::<_, AppError>(Some((session, account)))
-        })
-        .await
+        .read(move |conn| Ok::<_, AppError>(sessions::live_by_hash(conn, &hash, now)?))
+        .await?;
+    let Some((session, account)) = found else {
+        return Ok(None);
+    };
+    if account.disabled || !account.local {
+        return Ok(None);
+    }
+    // Every page reads the session; only one in many writes it.
+    if now - session.last_seen_at > TOUCH_INTERVAL {
+        let (id, account_id, zone) = (session.id, account.id, state.settings.time_zone);
+        state
+            .db
+            .run(move |conn| {
+                sessions::touch(conn, id, now, now + IDLE_LIFETIME)?;
+                usage::mark_active(conn, account_id, now, zone)?;
+                Ok::<_, AppError>(())
+            })
+            .await?;
+    }
+    Ok(Some((session, account)))
 }
 
 /// Ends the session of a cookie's secret (nothing happens for an unknown
@@ -167,7 +173,7 @@ pub async fn set_locale(
 pub async fn needs_setup(state: &AppState) -> AppResult<bool> {
     state
         .db
-        .run(|conn| Ok::<_, AppError>(accounts::count_local(conn)? == 0))
+        .read(|conn| Ok::<_, AppError>(accounts::count_local(conn)? == 0))
         .await
 }
 

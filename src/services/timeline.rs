@@ -259,7 +259,7 @@ pub async fn home(
     let (account, settings) = (account.clone(), state.settings.clone());
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let organisation_id = match &query.organisation {
                 Some(name) => Some(
                     find_organisation(conn, &settings, name)?
@@ -292,7 +292,7 @@ pub async fn sources(state: &AppState, account: &Account) -> AppResult<Vec<(Stri
     let account = account.clone();
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let mut ids: Vec<i64> = memberships::of_account_with_actors(conn, account.id)?
                 .into_iter()
                 .map(|(id, ..)| id)

@@ -43,7 +43,7 @@ async fn load(
     let id = org.id;
     let mut rows = state
         .db
-        .run(move |conn| public_announcements(conn, id))
+        .read(move |conn| public_announcements(conn, id))
         .await?;
     // Feeds are in publication order, pins do not apply.
     rows.sort_by_key(|r| std::cmp::Reverse(r.id));

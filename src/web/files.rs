@@ -27,7 +27,7 @@ async fn download(
     let lookup = sha256.clone();
     let row = state
         .db
-        .run(move |conn| Ok::<_, AppError>(files::get(conn, &lookup)?))
+        .read(move |conn| Ok::<_, AppError>(files::get(conn, &lookup)?))
         .await?
         .ok_or_else(|| AppError::not_found("file"))?;
     let stream = state.files.get(&sha256).await?;

@@ -36,7 +36,7 @@ pub async fn local_organisation(state: &AppState, slug: &str) -> Result<Organisa
     let slug = slug.to_string();
     state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             organisations::local_by_slug(conn, &slug)?
                 .filter(|o| o.visibility == Visibility::Public.as_str())
                 .ok_or_else(|| AppError::not_found("organisation"))

@@ -47,7 +47,7 @@ async fn resource(
     let settings = state.settings.clone();
     let found = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             if tombstones::contains(conn, &ap_id)? {
                 return Ok::<_, AppError>(Err(ap_id));
             }

@@ -174,7 +174,7 @@ impl RemoteArticle {
         let (group_id, prefix) = (article.audience.to_string(), data.settings.url("/"));
         let followed = data
             .db
-            .run(move |conn| {
+            .read(move |conn| {
                 Ok::<_, AppError>(follows::has_follower_under(conn, &group_id, &prefix)?)
             })
             .await?;
@@ -331,7 +331,7 @@ impl Object for ApubAnnouncement {
         let id = id.to_string();
         Ok(data
             .db
-            .run(move |conn| {
+            .read(move |conn| {
                 announcements::by_ap_id(conn, &id)?
                     .map(|row| ApubAnnouncement::load(conn, row))
                     .transpose()

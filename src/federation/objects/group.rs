@@ -80,7 +80,7 @@ impl Object for ApubGroup {
     async fn read_from_id(id: Url, data: &Data<AppState>) -> Result<Option<Self>, FederationError> {
         let id = id.to_string();
         data.db
-            .run(move |conn| Ok::<_, AppError>(organisations::by_ap_id(conn, &id)?))
+            .read(move |conn| Ok::<_, AppError>(organisations::by_ap_id(conn, &id)?))
             .await?
             .map(ApubGroup::new)
             .transpose()
@@ -91,7 +91,7 @@ impl Object for ApubGroup {
         let parent = match org.parent_id {
             Some(parent_id) => Some(
                 data.db
-                    .run(move |conn| Ok::<_, AppError>(organisations::by_id(conn, parent_id)?))
+                    .read(move |conn| Ok::<_, AppError>(organisations::by_id(conn, parent_id)?))
                     .await?
                     .ap_id,
             ),

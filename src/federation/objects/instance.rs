@@ -47,7 +47,7 @@ impl ApubInstance {
     pub async fn local(state: &AppState) -> Result<Self, FederationError> {
         let row = state
             .db
-            .run(|conn| Ok::<_, AppError>(instance::get(conn)?))
+            .read(|conn| Ok::<_, AppError>(instance::get(conn)?))
             .await?
             .ok_or(FederationError::NotFound)?;
         let id = Url::parse(&state.settings.url("/actor"))?;
@@ -103,7 +103,7 @@ impl Object for ApubInstance {
         }
         let id = id.to_string();
         data.db
-            .run(move |conn| Ok::<_, AppError>(peers::by_ap_id(conn, &id)?))
+            .read(move |conn| Ok::<_, AppError>(peers::by_ap_id(conn, &id)?))
             .await?
             .map(Self::from_peer)
             .transpose()

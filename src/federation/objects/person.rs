@@ -69,7 +69,7 @@ impl Object for ApubPerson {
     async fn read_from_id(id: Url, data: &Data<AppState>) -> Result<Option<Self>, FederationError> {
         let id = id.to_string();
         data.db
-            .run(move |conn| Ok::<_, AppError>(accounts::by_ap_id(conn, &id)?))
+            .read(move |conn| Ok::<_, AppError>(accounts::by_ap_id(conn, &id)?))
             .await?
             .map(ApubPerson::new)
             .transpose()

@@ -123,7 +123,7 @@ impl RemoteResource {
         let (group_id, prefix) = (doc.audience.to_string(), data.settings.url("/"));
         let followed = data
             .db
-            .run(move |conn| {
+            .read(move |conn| {
                 Ok::<_, AppError>(follows::has_follower_under(conn, &group_id, &prefix)?)
             })
             .await?;

@@ -1,0 +1,89 @@
+//! Read-only SQLite connections for the short reads a page makes, run on
+//! the task that asks rather than on a blocking thread.
+//!
+//! A trip to tokio's blocking pool costs two thread wake-ups, and the rows
+//! it returns are allocated on one thread and freed on another; on a loaded
+//! page that was more CPU than the reads themselves (perf, benches/
+//! web_pages.rs). In WAL mode an SQLite reader never waits for a lock, so a
+//! read of a few indexed rows is as short as the hop it replaces. Writes
+//! keep the blocking path: they can wait seconds for the write lock. The
+//! connections here are `query_only`, so a write slipped into a read fails
+//! at once instead of blocking a worker.
+
+use std::{path::PathBuf, sync::Mutex};
+
+use diesel::{Connection, SqliteConnection, connection::SimpleConnection};
+
+use super::{DbConn, DbError};
+
+/// Idle readers kept open; more are opened when more tasks read at once
+/// (at most one per thread, since a read never awaits).
+const KEEP_IDLE: usize = 16;
+
+pub(super) struct Readers {
+    path: PathBuf,
+    busy_timeout_ms: u32,
+    idle: Mutex<Vec<SqliteConnection>>,
+}
+
+impl Readers {
+    pub(super) fn new(path: PathBuf, busy_timeout_ms: u32) -> Self {
+        Self {
+            path,
+            busy_timeout_ms,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn open(&self) -> Result<SqliteConnection, DbError> {
+        let target = self.path.to_string_lossy();
+        let mut conn = SqliteConnection::establish(&target).map_err(|source| DbError::Connect {
+            backend: super::Backend::Sqlite,
+            target: target.to_string(),
+            source,
+        })?;
+        // The same read settings as the pool's connections (see
+        // `connection::Manager`), and no writes at all.
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA mmap_size = 268435456; \
+             PRAGMA cache_size = -8000; PRAGMA temp_store = MEMORY; PRAGMA query_only = ON;",
+            self.busy_timeout_ms
+        ))
+        .map_err(|e| DbError::Setup(format!("SQLite reader {target}: {e}")))?;
+        Ok(conn)
+    }
+
+    fn take(&self) -> Result<SqliteConnection, DbError> {
+        let idle = self.idle.lock().map_err(|_| poisoned())?.pop();
+        match idle {
+            Some(conn) => Ok(conn),
+            None => self.open(),
+        }
+    }
+
+    fn give_back(&self, conn: SqliteConnection) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < KEEP_IDLE
+        {
+            idle.push(conn);
+        }
+    }
+
+    /// Runs `f` on a reader, here and now.
+    pub(super) fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E>,
+        E: From<DbError>,
+    {
+        let mut conn = DbConn::Sqlite(self.take()?);
+        let result = f(&mut conn);
+        if let DbConn::Sqlite(conn) = conn {
+            self.give_back(conn);
+        }
+        result
+    }
+}
+
+fn poisoned() -> DbError {
+    DbError::Task("a thread panicked while holding the SQLite readers".into())
+}
