@@ -340,7 +340,7 @@ mod tests {
 
     #[tokio::test]
     async fn reads_see_what_was_written_and_cannot_write() {
-        use diesel::{QueryResult, RunQueryDsl, connection::SimpleConnection};
+        use diesel::{Connection, QueryResult, RunQueryDsl, connection::SimpleConnection};
         let dir = tempfile::tempdir().expect("tempdir");
         let url = DatabaseUrl::Sqlite(dir.path().join("preau.db"));
         let options = PoolOptions {
@@ -381,6 +381,26 @@ mod tests {
             db.run(count).await.expect("count"),
             3,
             "nothing was written"
+        );
+
+        // A read sees one state of the database, even when another
+        // connection commits between two of its queries.
+        let path = dir.path().join("preau.db");
+        let (before, during) = db
+            .read(move |conn| {
+                let before = count(conn)?;
+                let mut writer =
+                    diesel::SqliteConnection::establish(&path.to_string_lossy()).expect("writer");
+                writer.batch_execute("INSERT INTO notes VALUES (3)")?;
+                Ok::<_, DbError>((before, count(conn)?))
+            })
+            .await
+            .expect("read");
+        assert_eq!((before, during), (3, 3));
+        assert_eq!(
+            db.read(count).await.expect("read"),
+            4,
+            "the next read sees it"
         );
     }
 }

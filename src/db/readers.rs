@@ -23,7 +23,7 @@ const KEEP_IDLE: usize = 16;
 pub(super) struct Readers {
     path: PathBuf,
     busy_timeout_ms: u32,
-    idle: Mutex<Vec<SqliteConnection>>,
+    idle: Mutex<Vec<DbConn>>,
 }
 
 impl Readers {
@@ -35,7 +35,7 @@ impl Readers {
         }
     }
 
-    fn open(&self) -> Result<SqliteConnection, DbError> {
+    fn open(&self) -> Result<DbConn, DbError> {
         let target = self.path.to_string_lossy();
         let mut conn = SqliteConnection::establish(&target).map_err(|source| DbError::Connect {
             backend: super::Backend::Sqlite,
@@ -50,10 +50,10 @@ impl Readers {
             self.busy_timeout_ms
         ))
         .map_err(|e| DbError::Setup(format!("SQLite reader {target}: {e}")))?;
-        Ok(conn)
+        Ok(DbConn::Sqlite(conn))
     }
 
-    fn take(&self) -> Result<SqliteConnection, DbError> {
+    fn take(&self) -> Result<DbConn, DbError> {
         let idle = self.idle.lock().map_err(|_| poisoned())?.pop();
         match idle {
             Some(conn) => Ok(conn),
@@ -61,7 +61,7 @@ impl Readers {
         }
     }
 
-    fn give_back(&self, conn: SqliteConnection) {
+    fn give_back(&self, conn: DbConn) {
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < KEEP_IDLE
         {
@@ -69,15 +69,21 @@ impl Readers {
         }
     }
 
-    /// Runs `f` on a reader, here and now.
+    /// Runs `f` on a reader, here and now, in one read transaction: the
+    /// page's queries see one state of the database (an announcement
+    /// deleted between two of them cannot leave half a row), and SQLite
+    /// takes its read locks once rather than per statement.
     pub(super) fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E>,
         E: From<DbError>,
     {
-        let mut conn = DbConn::Sqlite(self.take()?);
+        let mut conn = self.take()?;
+        conn.batch_execute("BEGIN").map_err(DbError::from)?;
         let result = f(&mut conn);
-        if let DbConn::Sqlite(conn) = conn {
+        // Nothing was written: ending the transaction cannot fail but for a
+        // broken connection, which is then dropped.
+        if conn.batch_execute("COMMIT").is_ok() {
             self.give_back(conn);
         }
         result
