@@ -8,9 +8,9 @@ use crate::{
     files::FileStore,
     services::{
         announcements::Categories,
+        kept_copy::KeptCopy,
         modules::Modules,
-        settings_copy::SettingsCopy,
-        statistics::Tally,
+        statistics::{REPORT_KEPT_FOR, Statistics, Tally},
         throttle::{DomainRateLimit, LoginThrottle},
     },
 };
@@ -26,10 +26,12 @@ pub struct AppState {
     pub files: FileStore,
     /// Which modules are switched on, and the announcement categories
     /// (built-in and added), as this process last read them.
-    pub modules: Arc<SettingsCopy<Modules>>,
-    pub categories: Arc<SettingsCopy<Categories>>,
+    pub modules: Arc<KeptCopy<Modules>>,
+    pub categories: Arc<KeptCopy<Categories>>,
     /// Federation traffic not yet added to the weekly counters.
     pub tally: Arc<Tally>,
+    /// The statistics page's figures, as this process last computed them.
+    pub statistics: Arc<KeptCopy<Statistics>>,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ impl AppState {
             modules: Arc::default(),
             categories: Arc::default(),
             tally: Arc::default(),
+            statistics: Arc::new(KeptCopy::trusted_for(REPORT_KEPT_FOR)),
         })
     }
 }

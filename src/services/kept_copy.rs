@@ -1,31 +1,45 @@
-//! A process's copy of instance settings that admins rarely change and
-//! nearly every page reads: the module switches and the announcement
-//! categories. Several `preau` processes may share one database, so a copy
-//! is trusted for a few seconds only; the process that makes a change
-//! replaces or drops its copy at once, the others follow within that time.
+//! A process's copy of something nearly every page (or every look at a
+//! page) reads and that changes rarely or needs not be to the second: the
+//! module switches and the announcement categories (trusted 5 s), the
+//! statistics report (trusted a minute, and dated on the page). Several
+//! `preau` processes may share one database, so a copy is trusted for a
+//! short time only; the process that makes a change replaces or drops its
+//! copy at once, the others follow within that time.
 
 use std::{
     sync::Mutex,
     time::{Duration, Instant},
 };
 
-/// How long a process trusts its copy.
-const TRUST_FOR: Duration = Duration::from_secs(5);
+/// How long a process trusts its copy of instance settings.
+const SETTINGS_TRUSTED_FOR: Duration = Duration::from_secs(5);
 
-pub struct SettingsCopy<T>(Mutex<Option<(Instant, T)>>);
+pub struct KeptCopy<T> {
+    kept: Mutex<Option<(Instant, T)>>,
+    trusted_for: Duration,
+}
 
-impl<T> Default for SettingsCopy<T> {
+impl<T> Default for KeptCopy<T> {
     fn default() -> Self {
-        Self(Mutex::new(None))
+        Self::trusted_for(SETTINGS_TRUSTED_FOR)
     }
 }
 
-impl<T: Clone> SettingsCopy<T> {
+impl<T> KeptCopy<T> {
+    pub fn trusted_for(trusted_for: Duration) -> Self {
+        Self {
+            kept: Mutex::new(None),
+            trusted_for,
+        }
+    }
+}
+
+impl<T: Clone> KeptCopy<T> {
     /// The copy, unless it is missing or too old.
     pub fn fresh(&self) -> Option<T> {
         self.lock()
             .as_ref()
-            .filter(|(at, _)| at.elapsed() < TRUST_FOR)
+            .filter(|(at, _)| at.elapsed() < self.trusted_for)
             .map(|(_, value)| value.clone())
     }
 
@@ -41,7 +55,7 @@ impl<T: Clone> SettingsCopy<T> {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Instant, T)>> {
         // A panic elsewhere cannot leave a half-written `Option`.
-        self.0
+        self.kept
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -53,7 +67,7 @@ mod tests {
 
     #[test]
     fn a_copy_is_kept_until_forgotten() {
-        let copy = SettingsCopy::default();
+        let copy = KeptCopy::default();
         assert_eq!(copy.fresh(), None);
         copy.store(vec!["sortie"]);
         assert_eq!(copy.fresh(), Some(vec!["sortie"]));
@@ -63,8 +77,13 @@ mod tests {
 
     #[test]
     fn an_old_copy_is_not_trusted() {
-        let copy = SettingsCopy::default();
-        *copy.lock() = Some((Instant::now() - TRUST_FOR, 1));
+        let copy = KeptCopy::default();
+        *copy.lock() = Some((Instant::now() - SETTINGS_TRUSTED_FOR, 1));
         assert_eq!(copy.fresh(), None);
+        let longer = KeptCopy::trusted_for(Duration::from_secs(60));
+        *longer.lock() = Some((Instant::now() - SETTINGS_TRUSTED_FOR, 1));
+        assert_eq!(longer.fresh(), Some(1), "trusted for its own duration");
+        *longer.lock() = Some((Instant::now() - Duration::from_secs(60), 1));
+        assert_eq!(longer.fresh(), None);
     }
 }

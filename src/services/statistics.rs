@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::Caller;
@@ -20,6 +20,12 @@ use crate::{
 
 /// How many weeks the page shows.
 pub const WEEKS: usize = 8;
+
+/// How long a report is shown before it is computed again. It reads every
+/// announcement of eight weeks and counts their readers: the most costly
+/// page there is, for figures nobody needs to the second. The page says
+/// when they were computed.
+pub const REPORT_KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Federation traffic not yet written to the weekly counters.
 #[derive(Default)]
@@ -106,7 +112,7 @@ pub fn spawn_flush(
 }
 
 /// One week's figures.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Week {
     /// `2026-W48`.
     pub name: String,
@@ -129,8 +135,10 @@ impl Week {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Statistics {
+    /// When the figures were read.
+    pub computed_at: DateTime<Utc>,
     /// Newest first.
     pub weeks: Vec<Week>,
     pub accounts: i64,
@@ -172,7 +180,8 @@ fn local_midnight(day: NaiveDate, zone: Tz) -> NaiveDateTime {
     )
 }
 
-/// The statistics page's figures (instance admins only).
+/// The statistics page's figures (instance admins only), as this process
+/// last computed them if that was less than [`REPORT_KEPT_FOR`] ago.
 pub async fn report(state: &AppState, caller: &Caller) -> AppResult<Statistics> {
     if !caller.is_instance_admin() {
         return Err(
@@ -180,6 +189,15 @@ pub async fn report(state: &AppState, caller: &Caller) -> AppResult<Statistics> 
                 .says("refused.admins_only", &[]),
         );
     }
+    if let Some(kept) = state.statistics.fresh() {
+        return Ok(kept);
+    }
+    let fresh = compute(state).await?;
+    state.statistics.store(fresh.clone());
+    Ok(fresh)
+}
+
+async fn compute(state: &AppState) -> AppResult<Statistics> {
     flush(state).await?;
     let zone = state.settings.time_zone;
     state
@@ -227,6 +245,7 @@ pub async fn report(state: &AppState, caller: &Caller) -> AppResult<Statistics> 
             let (resources_local, resources_remote, downloads) = usage::resource_figures(conn)?;
             let lanes = outbox::status(conn)?;
             Ok::<_, AppError>(Statistics {
+                computed_at: Utc::now(),
                 weeks,
                 accounts: accounts::count_local(conn)?,
                 resources_local,

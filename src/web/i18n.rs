@@ -5,7 +5,7 @@
 
 use std::{collections::HashMap, fmt::Display, sync::LazyLock};
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// The languages of the interface. French is the default.
@@ -135,11 +135,20 @@ impl Tr {
 
     /// A date and time as people read them, on the reader's clock.
     pub fn date(&self, t: DateTime<Utc>) -> String {
-        let local = t.with_timezone(&self.zone);
+        // Written out rather than with `format("%d/%m…")`, which parses its
+        // pattern again on every call: a timeline shows forty dates.
+        let l = t.with_timezone(&self.zone);
+        let (year, month, day) = (l.year(), l.month(), l.day());
+        let (hour, minute) = (l.hour(), l.minute());
         match self.locale {
-            Locale::Fr => local.format("%d/%m/%Y à %H:%M").to_string(),
-            Locale::En => local.format("%Y-%m-%d %H:%M").to_string(),
+            Locale::Fr => format!("{day:02}/{month:02}/{year} à {hour:02}:{minute:02}"),
+            Locale::En => format!("{year}-{month:02}-{day:02} {hour:02}:{minute:02}"),
         }
+    }
+
+    /// The clock dates are shown on (`Europe/Paris`).
+    pub fn zone(&self) -> &'static str {
+        self.zone.name()
     }
 
     /// The value of a `datetime-local` field: the reader's clock, no zone.

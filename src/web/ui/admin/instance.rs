@@ -93,6 +93,17 @@ struct StatisticsPage {
     s: Statistics,
 }
 
+impl StatisticsPage {
+    /// Where the figures come from, when they were computed, on which clock.
+    fn intro(&self) -> String {
+        let tr = self.c.tr;
+        tr.f(
+            "admin.statistics_intro",
+            &[("at", &tr.date(self.s.computed_at)), ("zone", &tr.zone())],
+        )
+    }
+}
+
 async fn statistics_page(State(state): State<AppState>, v: Visitor) -> Response {
     let result = async {
         let caller = admin(&v)?;
