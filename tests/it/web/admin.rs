@@ -192,6 +192,99 @@ async fn admins_create_accounts_organisations_and_roles_and_nobody_else_does() {
 }
 
 #[tokio::test]
+async fn organisations_are_picked_by_words_of_their_name() {
+    let c = circo().await;
+    let mut admin = Browser::signed_in(&c.app, "admin").await;
+    let csrf = admin.csrf().await;
+
+    // Words rather than an identifier: the organisations they match.
+    let found = admin
+        .get("/admin/members?organisation=circonscription")
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.show());
+    assert!(
+        found.has("Organisations qui correspondent à « circonscription »"),
+        "{}",
+        found.show()
+    );
+    assert!(
+        found.has("href=\"/admin/members?organisation=nantes-3#add-member\""),
+        "{}",
+        found.show()
+    );
+    assert!(!found.has("Membres de"), "{}", found.show());
+    let nothing = admin.get("/admin/members?organisation=zzzz").await;
+    assert_eq!(nothing.status, StatusCode::NOT_FOUND, "{}", nothing.show());
+    assert!(nothing.has("role=\"alert\""), "{}", nothing.show());
+
+    // The add form sent with words comes back with the matches; the one
+    // picked keeps the person and the role typed.
+    let words = admin
+        .post(
+            "/admin/members",
+            &[
+                ("csrf", &csrf),
+                ("username", "parent"),
+                ("organisation", "nantes 3"),
+                ("role", "director"),
+            ],
+        )
+        .await;
+    assert!(words.has("role=\"alert\""), "{}", words.show());
+    let pick =
+        "/admin/members?organisation=nantes-3&#38;username=parent&#38;role=director#add-member";
+    assert!(words.has(pick), "{}", words.show());
+    let picked = admin.get(&pick.replace("&#38;", "&")).await;
+    assert_eq!(picked.status, StatusCode::OK, "{}", picked.show());
+    assert!(picked.has("Membres de nantes-3"), "{}", picked.show());
+    assert!(picked.has("value=\"parent\""), "{}", picked.show());
+    assert!(
+        picked.has("<option value=\"director\" selected>"),
+        "{}",
+        picked.show()
+    );
+    assert!(!picked.has("<td>parent</td>"), "nobody added yet");
+
+    // A parent typed as words is offered as choices, the form kept.
+    let school = [
+        ("csrf", csrf.as_str()),
+        ("slug", "ecole-b"),
+        ("name", "École Jules Verne"),
+        ("kind", "ecole"),
+        ("parent", "Nantes 3"),
+        ("visibility", "public"),
+    ];
+    let choose = admin.post("/admin/organisations", &school).await;
+    assert!(choose.has("role=\"alert\""), "{}", choose.show());
+    assert!(
+        choose.has("value=\"École Jules Verne\""),
+        "{}",
+        choose.show()
+    );
+    assert!(
+        choose.has("name=\"parent_choice\" value=\"nantes-3\""),
+        "{}",
+        choose.show()
+    );
+    let mut chosen = school.to_vec();
+    chosen.push(("parent_choice", "nantes-3"));
+    let created = admin.post("/admin/organisations", &chosen).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.show());
+    let page = admin.get("/directory/organisations/ecole-b").await;
+    assert!(page.has("Circonscription Nantes 3"), "{}", page.show());
+
+    // From the directory, an admin goes to an organisation's members.
+    assert!(
+        page.has("href=\"/admin/members?organisation=ecole-b\""),
+        "{}",
+        page.show()
+    );
+    let mut prof = Browser::signed_in(&c.app, "prof").await;
+    let seen = prof.get("/directory/organisations/ecole-b").await;
+    assert!(!seen.has("/admin/members"), "{}", seen.show());
+}
+
+#[tokio::test]
 async fn the_federation_mode_changes_from_its_page() {
     let c = circo().await;
     let mut admin = Browser::signed_in(&c.app, "admin").await;

@@ -4,6 +4,7 @@
 mod accounts;
 mod federation;
 mod instance;
+mod picker;
 
 use askama::Template;
 use axum::{
@@ -110,6 +111,9 @@ struct OrganisationForm {
     uai: String,
     #[serde(default)]
     parent: String,
+    /// The parent picked among the matches of what `parent` held.
+    #[serde(default)]
+    parent_choice: String,
     #[serde(default)]
     visibility: String,
 }
@@ -124,6 +128,16 @@ struct OrganisationsPage {
     next: Option<String>,
     f: OrganisationForm,
     error: Option<String>,
+    /// Organisations matching the words typed as the parent.
+    parent_matches: Vec<picker::Match>,
+}
+
+impl OrganisationsPage {
+    fn parent_matches_title(&self) -> String {
+        self.c
+            .tr
+            .f("admin.pick_parent", &[("typed", &self.f.parent)])
+    }
 }
 
 async fn organisations_view(
@@ -132,6 +146,7 @@ async fn organisations_view(
     cursor: Option<String>,
     f: OrganisationForm,
     error: Option<String>,
+    parent_matches: Vec<picker::Match>,
 ) -> AppResult<Response> {
     let tr = v.tr();
     let page = organisations::list(
@@ -171,6 +186,7 @@ async fn organisations_view(
                 .map(|c| format!("/admin/organisations?cursor={}", encode(&c))),
             f,
             error,
+            parent_matches,
         },
     )
 }
@@ -187,7 +203,7 @@ async fn organisations_page(
             visibility: "public".into(),
             ..OrganisationForm::default()
         };
-        organisations_view(&state, &v, q.cursor, f, None).await
+        organisations_view(&state, &v, q.cursor, f, None, Vec::new()).await
     }
     .await;
     v.finish(result)
@@ -200,8 +216,11 @@ async fn create_organisation(
 ) -> Response {
     let result = async {
         let caller = admin(&v)?;
-        let f = form?;
+        let mut f = form?;
         v.check_csrf(&f.csrf)?;
+        if !f.parent_choice.trim().is_empty() {
+            f.parent = std::mem::take(&mut f.parent_choice);
+        }
         let created = organisations::create(
             &state,
             &caller,
@@ -219,8 +238,14 @@ async fn create_organisation(
         match created {
             Ok(_) => Ok(v.redirect_with("/admin/organisations", "admin.organisation_created")),
             Err(e) => {
+                // Words rather than the parent's identifier: offer what they match.
+                let parent_matches = if e.kind == ErrorKind::NotFound {
+                    picker::matches(&state, v.tr(), &f.parent).await?
+                } else {
+                    Vec::new()
+                };
                 let error = correctable(v.tr(), e)?;
-                organisations_view(&state, &v, None, f, Some(error)).await
+                organisations_view(&state, &v, None, f, Some(error), parent_matches).await
             }
         }
     }
@@ -233,6 +258,12 @@ struct MembersQuery {
     #[serde(default)]
     organisation: String,
     cursor: Option<String>,
+    /// The add form's fields, kept when an organisation is picked among
+    /// the matches of what was typed.
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    role: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -252,6 +283,10 @@ struct MemberForm {
 struct MembersPage {
     c: Chrome,
     organisation: String,
+    /// Whether `organisation` names one (else it was words to match).
+    known: bool,
+    /// Organisations matching what was typed, with the link that picks each.
+    matches: Vec<(picker::Match, String)>,
     members: Vec<(MemberView, &'static str)>,
     roles: Vec<(&'static str, &'static str)>,
     next: Option<String>,
@@ -270,6 +305,8 @@ async fn members_view(
     let tr = v.tr();
     let mut status = status_of(&error);
     let mut error = error;
+    let mut matches = Vec::new();
+    let mut known = false;
     let (members, next) = if organisation.is_empty() {
         (Vec::new(), None)
     } else {
@@ -278,26 +315,48 @@ async fn members_view(
             limit: Some(100),
         };
         match organisations::members(state, &organisation, &request).await {
-            Ok(page) => (
-                page.items
+            Ok(page) => {
+                known = true;
+                (
+                    page.items
+                        .into_iter()
+                        .map(|m| {
+                            let label = tr.t(role_key(&m.role));
+                            (m, label)
+                        })
+                        .collect(),
+                    page.next_cursor.map(|c| {
+                        format!(
+                            "/admin/members?organisation={}&cursor={}",
+                            encode(&organisation),
+                            encode(&c)
+                        )
+                    }),
+                )
+            }
+            // Not an identifier: the organisations the words match, to
+            // pick from; said in the page when there are none.
+            Err(e) if e.kind == ErrorKind::NotFound => {
+                let found = picker::matches(state, tr, &organisation).await?;
+                if found.is_empty() {
+                    status = StatusCode::NOT_FOUND;
+                    error = Some(tr.explain(&e));
+                }
+                matches = found
                     .into_iter()
                     .map(|m| {
-                        let label = tr.t(role_key(&m.role));
-                        (m, label)
+                        let mut link = format!("/admin/members?organisation={}", encode(&m.slug));
+                        if !f.username.is_empty() {
+                            link.push_str(&format!(
+                                "&username={}&role={}",
+                                encode(&f.username),
+                                encode(&f.role)
+                            ));
+                        }
+                        link.push_str("#add-member");
+                        (m, link)
                     })
-                    .collect(),
-                page.next_cursor.map(|c| {
-                    format!(
-                        "/admin/members?organisation={}&cursor={}",
-                        encode(&organisation),
-                        encode(&c)
-                    )
-                }),
-            ),
-            // The organisation named does not exist: said in the page.
-            Err(e) if e.kind == ErrorKind::NotFound => {
-                status = StatusCode::NOT_FOUND;
-                error = Some(v.tr().explain(&e));
+                    .collect();
                 (Vec::new(), None)
             }
             Err(e) => return Err(e),
@@ -307,7 +366,9 @@ async fn members_view(
         status,
         &MembersPage {
             c: v.chrome("admin"),
+            known,
             organisation,
+            matches,
             members,
             roles: roles(v),
             next,
@@ -315,6 +376,15 @@ async fn members_view(
             error,
         },
     )
+}
+
+impl MembersPage {
+    fn matches_title(&self) -> String {
+        self.c.tr.f(
+            "admin.matching_organisations",
+            &[("typed", &self.organisation)],
+        )
+    }
 }
 
 fn roles(v: &Visitor) -> Vec<(&'static str, &'static str)> {
@@ -334,7 +404,12 @@ async fn members_page(
         admin(&v)?;
         let f = MemberForm {
             organisation: q.organisation.clone(),
-            role: "teacher".into(),
+            username: q.username.clone(),
+            role: if q.role.is_empty() {
+                "teacher".into()
+            } else {
+                q.role.clone()
+            },
             ..MemberForm::default()
         };
         members_view(
