@@ -177,6 +177,17 @@ pub fn list(
         .fetch(conn)
 }
 
+/// Local organisations as (slug, name), in name order with accents
+/// ignored, at most `limit`: what a form offers to pick from.
+pub fn local_names(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<(String, String)>> {
+    organisations::table
+        .filter(organisations::local.eq(true))
+        .order((organisations::search_text.asc(), organisations::id.asc()))
+        .limit(limit)
+        .select((organisations::slug, organisations::name))
+        .fetch(conn)
+}
+
 pub fn update(
     conn: &mut DbConn,
     id: i64,

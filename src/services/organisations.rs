@@ -693,12 +693,9 @@ pub async fn choices(
             // instance they pick among all of them; on a large one, among
             // their own and the one the page names.
             if caller.is_instance_admin() {
-                let all = rows::list(conn, &Viewer::Admin.visible(), 0, ADMIN_CHOICES + 1)?;
+                let all = rows::local_names(conn, ADMIN_CHOICES + 1)?;
                 if all.len() as i64 <= ADMIN_CHOICES {
-                    let mut found: Vec<(String, String)> =
-                        all.into_iter().map(|o| (o.slug, o.name)).collect();
-                    found.sort_by(|a, b| a.1.cmp(&b.1));
-                    return Ok(found);
+                    return Ok(all);
                 }
             }
             slugs.sort();
@@ -708,11 +705,15 @@ pub async fn choices(
                 if let Some(org) = rows::local_by_slug(conn, &slug)?
                     && allowed(conn, &caller, &org)?
                 {
-                    found.push((org.slug, org.name));
+                    found.push((crate::directory::text::fold(&org.name), org.slug, org.name));
                 }
             }
-            found.sort_by(|a, b| a.1.cmp(&b.1));
-            Ok(found)
+            // Name order with accents ignored, as the directory sorts.
+            found.sort();
+            Ok(found
+                .into_iter()
+                .map(|(_, slug, name)| (slug, name))
+                .collect())
         })
         .await
 }
