@@ -36,6 +36,54 @@ pub struct Account {
     pub locale: Option<String>,
 }
 
+/// What an account's profile shows (the API's and the admin list's): no
+/// keys, no password hash, which a list of accounts has no use for.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
+pub struct AccountProfile {
+    pub id: i64,
+    pub username: String,
+    pub domain: String,
+    pub local: bool,
+    pub ap_id: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub is_admin: bool,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub phone: Option<String>,
+    pub job_title: String,
+    pub name_visibility: String,
+    pub roles_visibility: String,
+    pub email_visibility: String,
+    pub phone_visibility: String,
+}
+
+impl From<Account> for AccountProfile {
+    fn from(a: Account) -> Self {
+        Self {
+            id: a.id,
+            username: a.username,
+            domain: a.domain,
+            local: a.local,
+            ap_id: a.ap_id,
+            display_name: a.display_name,
+            email: a.email,
+            is_admin: a.is_admin,
+            disabled: a.disabled,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            phone: a.phone,
+            job_title: a.job_title,
+            name_visibility: a.name_visibility,
+            roles_visibility: a.roles_visibility,
+            email_visibility: a.email_visibility,
+            phone_visibility: a.phone_visibility,
+        }
+    }
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = accounts)]
 pub struct NewAccount<'a> {
@@ -103,13 +151,17 @@ pub fn local_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Optio
 }
 
 /// Local accounts after `after_id`, by id, for cursor pagination.
-pub fn list_local(conn: &mut DbConn, after_id: i64, limit: i64) -> QueryResult<Vec<Account>> {
+pub fn list_local(
+    conn: &mut DbConn,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<AccountProfile>> {
     accounts::table
         .filter(accounts::local.eq(true))
         .filter(accounts::id.gt(after_id))
         .order(accounts::id.asc())
         .limit(limit)
-        .select(columns::<Account>())
+        .select(columns::<AccountProfile>())
         .fetch(conn)
 }
 

@@ -1,5 +1,7 @@
 //! Local accounts: creation, profile changes, listing.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +10,7 @@ use crate::{
     AppState,
     db::{
         self, DbConn,
-        accounts::{self as rows, Account, AccountChanges, NewAccount},
+        accounts::{self as rows, Account, AccountChanges, AccountProfile, NewAccount},
         is_unique_violation_on, memberships, organisations,
     },
     error::{AppError, AppResult},
@@ -105,8 +107,16 @@ fn view(
         .into_iter()
         .map(|(organisation, role)| MembershipView { organisation, role })
         .collect();
+    Ok(view_of(caller, account.into(), memberships))
+}
+
+fn view_of(
+    caller: &Caller,
+    account: AccountProfile,
+    memberships: Vec<MembershipView>,
+) -> AccountView {
     let sees_private = caller.is_instance_admin() || caller.account_id() == Some(account.id);
-    Ok(AccountView {
+    AccountView {
         id: account.ap_id,
         username: account.username,
         domain: account.domain,
@@ -126,7 +136,7 @@ fn view(
         memberships,
         created_at: account.created_at.and_utc(),
         updated_at: account.updated_at.and_utc(),
-    })
+    }
 }
 
 fn check_email(email: &str) -> AppResult<()> {
@@ -274,13 +284,24 @@ pub async fn list(
         .db
         .read(move |conn| {
             let rows = rows::list_local(conn, after, limit + 1)?;
-            let mut views = Vec::with_capacity(rows.len());
             let page = Page::from_rows(rows, limit, |a| a.id, |a| a);
-            for account in page.items {
-                views.push(view(conn, &caller, account)?);
+            let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();
+            let mut held: HashMap<i64, Vec<MembershipView>> = HashMap::new();
+            for m in memberships::of_accounts(conn, &ids)? {
+                held.entry(m.account_id).or_default().push(MembershipView {
+                    organisation: m.organisation_slug,
+                    role: m.role,
+                });
             }
             Ok::<_, AppError>(Page {
-                items: views,
+                items: page
+                    .items
+                    .into_iter()
+                    .map(|a| {
+                        let memberships = held.remove(&a.id).unwrap_or_default();
+                        view_of(&caller, a, memberships)
+                    })
+                    .collect(),
                 next_cursor: page.next_cursor,
             })
         })

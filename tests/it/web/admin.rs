@@ -97,6 +97,27 @@ async fn admins_create_accounts_organisations_and_roles_and_nobody_else_does() {
     assert_eq!(added.location(), "/admin/members?organisation=ecole-a");
     let members = admin.get(added.location()).await;
     assert!(members.has("<td>directrice</td>"), "{}", members.show());
+    // The accounts list shows each account's own memberships.
+    let accounts = admin.get("/admin/accounts").await;
+    let row = |name: &str| {
+        let at = accounts.html.find(name).expect(name);
+        accounts.html[at..]
+            .split("</tr>")
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(
+        row("Claire Martin").contains("ecole-a (director)"),
+        "{}",
+        row("Claire Martin")
+    );
+    assert!(
+        row(">cpc<").contains("nantes-3 (advisor)"),
+        "{}",
+        row(">cpc<")
+    );
+    assert!(!row(">cpc<").contains("ecole-a"), "{}", row(">cpc<"));
     let school = admin.get("/directory/organisations/ecole-a").await;
     assert!(school.has("Claire Martin"), "{}", school.show());
 
@@ -282,6 +303,21 @@ async fn organisations_are_picked_by_words_of_their_name() {
     let mut prof = Browser::signed_in(&c.app, "prof").await;
     let seen = prof.get("/directory/organisations/ecole-b").await;
     assert!(!seen.has("/admin/members"), "{}", seen.show());
+
+    // The publish form offers an admin every organisation in name order,
+    // accents ignored (a byte order puts "École" after "Zola").
+    let zola = [
+        ("csrf", csrf.as_str()),
+        ("slug", "zola"),
+        ("name", "Zola"),
+        ("kind", "college"),
+        ("visibility", "public"),
+    ];
+    let created = admin.post("/admin/organisations", &zola).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.show());
+    let form = admin.get("/publish").await;
+    let at = |name: &str| form.html.find(name).expect(name);
+    assert!(at(">École Jules Verne<") < at(">Zola<"), "{}", form.show());
 }
 
 #[tokio::test]
