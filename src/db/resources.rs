@@ -330,14 +330,15 @@ pub fn search(
         if let Some(local) = search.local {
             query = query.filter(resources::local.eq(local));
         }
+        // Each resource's organisation is looked up by its key as the
+        // newest rows are read: `organisation_id IN (SELECT …)` listed every
+        // visible organisation first, 66,000 after a national import.
         query
-            .filter(
-                resources::organisation_id.eq_any(
-                    organisations::table
-                        .filter(one_of(organisations::visibility, &search.visibilities))
-                        .select(organisations::id),
-                ),
-            )
+            .filter(diesel::dsl::exists(
+                organisations::table
+                    .filter(organisations::id.eq(resources::organisation_id))
+                    .filter(one_of(organisations::visibility, &search.visibilities)),
+            ))
             .load(c)
     })
 }
