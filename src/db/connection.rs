@@ -139,31 +139,52 @@ impl Manager {
                         DbError::Setup(format!("data directory {}: {e}", dir.display()))
                     })?;
                 }
-                let target = path.to_string_lossy();
-                let mut conn =
-                    SqliteConnection::establish(&target).map_err(|source| DbError::Connect {
-                        backend: Backend::Sqlite,
-                        target: self.url.describe(),
-                        source,
-                    })?;
-                // WAL lets readers work while one writer commits; the busy
-                // timeout makes writers queue instead of failing at once.
-                // Reads go through a memory map rather than a `pread` per
-                // page (a fifth of a loaded directory search's CPU was the
-                // kernel copying pages), with a larger page cache and
-                // in-memory sorts.
-                conn.batch_execute(&format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; \
-                     PRAGMA mmap_size = 268435456; PRAGMA cache_size = -8000; \
-                     PRAGMA temp_store = MEMORY;",
-                    self.busy_timeout_ms
-                ))
-                .map_err(|e| DbError::Setup(format!("SQLite database {target}: {e}")))?;
-                Ok(DbConn::Sqlite(conn))
+                open_sqlite(path, self.busy_timeout_ms, Access::ReadWrite).map(DbConn::Sqlite)
             }
         }
     }
+}
+
+/// What an SQLite connection may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Access {
+    /// The pool's connections.
+    ReadWrite,
+    /// The readers of `Db::read`: `query_only`, so a write slipped into a
+    /// read fails at once (see `readers`).
+    ReadOnly,
+}
+
+/// Opens the SQLite file with the settings every connection shares.
+pub(super) fn open_sqlite(
+    path: &Path,
+    busy_timeout_ms: u32,
+    access: Access,
+) -> Result<SqliteConnection, DbError> {
+    let target = path.to_string_lossy();
+    let mut conn = SqliteConnection::establish(&target).map_err(|source| DbError::Connect {
+        backend: Backend::Sqlite,
+        target: target.to_string(),
+        source,
+    })?;
+    // WAL lets readers work while one writer commits; the busy timeout
+    // makes writers queue instead of failing at once. Reads go through a
+    // memory map rather than a `pread` per page (a fifth of a loaded
+    // directory search's CPU was the kernel copying pages), with a larger
+    // page cache and in-memory sorts.
+    let access_pragmas = match access {
+        Access::ReadWrite => {
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+        }
+        Access::ReadOnly => "PRAGMA query_only = ON;",
+    };
+    conn.batch_execute(&format!(
+        "{access_pragmas} PRAGMA busy_timeout = {busy_timeout_ms}; \
+         PRAGMA mmap_size = 268435456; PRAGMA cache_size = -8000; \
+         PRAGMA temp_store = MEMORY;"
+    ))
+    .map_err(|e| DbError::Setup(format!("SQLite database {target}: {e}")))?;
+    Ok(conn)
 }
 
 impl r2d2::ManageConnection for Manager {

@@ -12,9 +12,12 @@
 
 use std::{path::PathBuf, sync::Mutex};
 
-use diesel::{Connection, SqliteConnection, connection::SimpleConnection};
+use diesel::connection::SimpleConnection;
 
-use super::{DbConn, DbError};
+use super::{
+    DbConn, DbError,
+    connection::{Access, open_sqlite},
+};
 
 /// Idle readers kept open; more are opened when more tasks read at once
 /// (at most one per thread, since a read never awaits).
@@ -36,21 +39,7 @@ impl Readers {
     }
 
     fn open(&self) -> Result<DbConn, DbError> {
-        let target = self.path.to_string_lossy();
-        let mut conn = SqliteConnection::establish(&target).map_err(|source| DbError::Connect {
-            backend: super::Backend::Sqlite,
-            target: target.to_string(),
-            source,
-        })?;
-        // The same read settings as the pool's connections (see
-        // `connection::Manager`), and no writes at all.
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {}; PRAGMA mmap_size = 268435456; \
-             PRAGMA cache_size = -8000; PRAGMA temp_store = MEMORY; PRAGMA query_only = ON;",
-            self.busy_timeout_ms
-        ))
-        .map_err(|e| DbError::Setup(format!("SQLite reader {target}: {e}")))?;
-        Ok(DbConn::Sqlite(conn))
+        open_sqlite(&self.path, self.busy_timeout_ms, Access::ReadOnly).map(DbConn::Sqlite)
     }
 
     fn take(&self) -> Result<DbConn, DbError> {
