@@ -292,4 +292,27 @@ mod tests {
             .to_string();
         assert!(err.contains("preau.db") || err.contains("file"), "{err}");
     }
+
+    #[test]
+    fn the_bundled_sqlite_is_built_as_configured() {
+        #[derive(diesel::QueryableByName)]
+        struct CompileOption {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut conn = open_sqlite(&dir.path().join("t.db"), 100, Access::ReadWrite).expect("open");
+        use diesel::RunQueryDsl;
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .expect("options")
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        // `.cargo/config.toml` sets these; a build without them is slower
+        // in ways no other test would notice.
+        for wanted in ["THREADSAFE=2", "DEFAULT_MEMSTATUS=0", "ENABLE_QPSG"] {
+            assert!(options.iter().any(|o| o == wanted), "{wanted}: {options:?}");
+        }
+    }
 }
