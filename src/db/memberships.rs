@@ -130,6 +130,44 @@ pub struct Listed {
     pub role: String,
 }
 
+/// A role someone holds in one organisation, as its page lists its members.
+#[derive(Debug, Clone, Queryable)]
+pub struct MemberRole {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+/// The roles held in an organisation by local, enabled people whose name
+/// and roles are both visible at one of `visibilities`: in name order, a
+/// person's roles together, at most `rows` of them.
+pub fn members_of(
+    conn: &mut DbConn,
+    organisation_id: i64,
+    visibilities: &[&str],
+    rows: i64,
+) -> QueryResult<Vec<MemberRole>> {
+    memberships::table
+        .inner_join(accounts::table)
+        .filter(memberships::organisation_id.eq(organisation_id))
+        .filter(accounts::local.eq(true))
+        .filter(accounts::disabled.eq(false))
+        .filter(one_of(accounts::name_visibility, visibilities))
+        .filter(one_of(accounts::roles_visibility, visibilities))
+        .order((
+            accounts::search_text.asc(),
+            accounts::id.asc(),
+            memberships::role.asc(),
+        ))
+        .limit(rows)
+        .select((
+            accounts::username,
+            accounts::display_name,
+            memberships::role,
+        ))
+        .fetch(conn)
+}
+
 /// The memberships of several accounts, in one query.
 pub fn of_accounts(conn: &mut DbConn, account_ids: &[i64]) -> QueryResult<Vec<Listed>> {
     memberships::table

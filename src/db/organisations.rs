@@ -365,6 +365,39 @@ pub fn names_by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Organisat
         .fetch(conn)
 }
 
+/// What an organisation's page shows of each of its children.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organisations)]
+pub struct Child {
+    pub slug: String,
+    pub domain: String,
+    pub local: bool,
+    pub kind: String,
+    pub name: String,
+    pub uai: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+}
+
+/// The open children of `parent_id` with one of `visibilities`, in name
+/// order with accents ignored (`organisations_children_idx`), at most
+/// `limit`.
+pub fn children_of(
+    conn: &mut DbConn,
+    parent_id: i64,
+    visibilities: &[&str],
+    limit: i64,
+) -> QueryResult<Vec<Child>> {
+    organisations::table
+        .filter(organisations::parent_id.eq(parent_id))
+        .filter(organisations::closed.eq(false))
+        .filter(one_of(organisations::visibility, visibilities))
+        .order((organisations::search_text.asc(), organisations::id.asc()))
+        .limit(limit)
+        .select(columns::<Child>())
+        .fetch(conn)
+}
+
 /// How many local organisations have one of `visibilities`.
 pub fn count_local(conn: &mut DbConn, visibilities: &[&str]) -> QueryResult<i64> {
     organisations::table

@@ -368,19 +368,57 @@ pub async fn person(
         .await
 }
 
-/// An organisation's page: its entry, description and the children the
-/// viewer may see.
+/// An organisation's page: its entry, description, and the children and
+/// members the viewer may see.
 #[derive(Debug)]
 pub struct OrganisationProfile {
     pub entry: OrganisationEntry,
     pub description: String,
-    pub children: Vec<OrganisationEntry>,
+    /// Its open children, in name order.
+    pub children: Vec<Child>,
     /// Whether it has more children than `children` holds.
     pub more_children: bool,
+    /// Its local members, in name order, with the roles they hold here;
+    /// empty for a remote organisation (its instance keeps its members).
+    pub members: Vec<Member>,
+    /// Whether it has more members than `members` holds.
+    pub more_members: bool,
 }
+
+/// Someone who holds roles in an organisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub username: String,
+    pub display_name: String,
+    /// Role names (`Role::as_str`), in name order.
+    pub roles: Vec<String>,
+}
+
+pub use crate::db::organisations::Child;
 
 /// How many children an organisation's page lists.
 const PROFILE_CHILDREN: i64 = 100;
+/// How many members an organisation's page lists.
+const PROFILE_MEMBERS: usize = 100;
+
+/// The first `people` members from rows of roles in name order, and
+/// whether more followed.
+fn members_from(rows: Vec<memberships::MemberRole>, people: usize) -> (Vec<Member>, bool) {
+    let mut members: Vec<Member> = Vec::new();
+    for row in rows {
+        match members.last_mut() {
+            Some(last) if last.username == row.username => last.roles.push(row.role),
+            _ => members.push(Member {
+                username: row.username,
+                display_name: row.display_name,
+                roles: vec![row.role],
+            }),
+        }
+    }
+    let more = members.len() > people;
+    members.truncate(people);
+    (members, more)
+}
 
 /// An organisation by `slug` (this instance) or `slug@domain`; 404 when
 /// the viewer may not see it.
@@ -406,13 +444,8 @@ pub async fn organisation(
                         .is_ok_and(|v| viewer.sees(v))
                 })
                 .ok_or_else(|| AppError::not_found("organisation"))?;
-            let search = OrganisationSearch {
-                parent_id: Some(org.id),
-                visibilities: viewer.visible(),
-                ..OrganisationSearch::default()
-            };
             let mut children =
-                directory::search_organisations(conn, &search, 0, PROFILE_CHILDREN + 1)?;
+                organisations::children_of(conn, org.id, &viewer.visible(), PROFILE_CHILDREN + 1)?;
             let more_children = children.len() as i64 > PROFILE_CHILDREN;
             children.truncate(PROFILE_CHILDREN as usize);
             let parents =
@@ -420,15 +453,22 @@ pub async fn organisation(
                     .into_iter()
                     .map(|p| (p.id, p))
                     .collect::<HashMap<_, _>>();
-            let no_parents = HashMap::new();
+            let (members, more_members) = if org.local {
+                // Enough rows for one more person than the page lists,
+                // were each to hold every role.
+                let rows = (PROFILE_MEMBERS as i64 + 1) * Role::ALL.len() as i64;
+                let roles = memberships::members_of(conn, org.id, &viewer.visible(), rows)?;
+                members_from(roles, PROFILE_MEMBERS)
+            } else {
+                (Vec::new(), false)
+            };
             let description = org.description.clone();
             Ok(OrganisationProfile {
+                members,
+                more_members,
                 entry: organisation_entry(org.into(), &parents),
                 description,
-                children: children
-                    .into_iter()
-                    .map(|o| organisation_entry(o, &no_parents))
-                    .collect(),
+                children,
                 more_children,
             })
         })
@@ -490,5 +530,45 @@ mod tests {
         assert!(colleague.phone.is_none(), "phone is private by default");
         let admin = person_entry(account().into(), Viewer::Admin, roles());
         assert_eq!(admin.phone.as_deref(), Some("02 40 00 00 00"));
+    }
+
+    #[test]
+    fn members_gather_their_roles_and_the_page_stops_at_its_size() {
+        let row = |username: &str, role: &str| memberships::MemberRole {
+            username: username.into(),
+            display_name: username.to_uppercase(),
+            role: role.into(),
+        };
+        let rows = vec![
+            row("amel", "director"),
+            row("amel", "teacher"),
+            row("bruno", "teacher"),
+            row("chloe", "advisor"),
+            row("chloe", "teacher"),
+        ];
+        let (members, more) = members_from(rows.clone(), 3);
+        assert!(!more);
+        let roles: Vec<(&str, Vec<&str>)> = members
+            .iter()
+            .map(|m| {
+                (
+                    m.username.as_str(),
+                    m.roles.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("amel", vec!["director", "teacher"]),
+                ("bruno", vec!["teacher"]),
+                ("chloe", vec!["advisor", "teacher"]),
+            ]
+        );
+        assert_eq!(members[0].display_name, "AMEL");
+        let (members, more) = members_from(rows, 2);
+        assert!(more);
+        assert_eq!(members.len(), 2);
+        assert_eq!(members[1].username, "bruno");
     }
 }

@@ -20,7 +20,7 @@ use crate::{
     model::{OrgKind, Role},
     services::{
         announcements,
-        directory::{self, OrganisationEntry, OrganisationQuery, PeopleQuery, PersonEntry},
+        directory::{self, Child, OrganisationEntry, OrganisationQuery, PeopleQuery, PersonEntry},
         follows::{self, Follower},
         modules::{self, Module},
     },
@@ -96,6 +96,25 @@ impl OrgLine {
             uai: e.uai.clone(),
             origin: (!e.local).then(|| e.domain.clone()),
             closed: e.closed,
+        }
+    }
+}
+
+impl OrgLine {
+    /// A child on its parent's page: closed ones are not listed there.
+    fn child(tr: Tr, c: Child) -> Self {
+        let place = match (c.postal_code, c.city) {
+            (Some(code), Some(city)) => format!("{code} {city}"),
+            (one, other) => one.or(other).unwrap_or_default(),
+        };
+        Self {
+            path: organisation_path(&c.slug, &c.domain, c.local),
+            kind: tr.t(kind_key(&c.kind)),
+            origin: (!c.local).then_some(c.domain),
+            name: c.name,
+            place,
+            uai: c.uai,
+            closed: false,
         }
     }
 }
@@ -330,13 +349,21 @@ struct OrganisationPage {
     parent_path: Option<String>,
     children: Vec<OrgLine>,
     more_children: bool,
-    members: Vec<PersonLine>,
+    members: Vec<MemberLine>,
+    more_members: bool,
     /// `None`: the visitor cannot follow (anonymous); else whether they do.
     following: Option<bool>,
     may_publish: bool,
     handle: String,
     /// Its latest announcements the visitor may read (local ones).
     items: Vec<super::announcements::Item>,
+}
+
+/// A member on their organisation's page: the roles they hold there.
+struct MemberLine {
+    path: String,
+    name: String,
+    roles: Vec<&'static str>,
 }
 
 /// An organisation's page; `/orgs/{slug}` from a browser shows it too.
@@ -346,30 +373,15 @@ pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Re
         let tr = v.tr();
         let profile = directory::organisation(state, v.viewer(), handle).await?;
         let e = profile.entry;
-        let members = if e.local {
-            directory::people(
-                state,
-                v.viewer(),
-                PeopleQuery {
-                    organisation: Some(e.slug.clone()),
-                    limit: Some(100),
-                    ..PeopleQuery::default()
-                },
-            )
-            .await?
-            .items
+        let members = profile
+            .members
             .into_iter()
-            .map(|p| {
-                let mut line = PersonLine::new(p, &state.settings.domain);
-                // Only the roles held here.
-                let here = organisation_path(&e.slug, &e.domain, true);
-                line.roles.retain(|(path, ..)| *path == here);
-                line
+            .map(|m| MemberLine {
+                path: format!("/directory/people/{}", m.username),
+                roles: m.roles.iter().map(|r| role_key(r)).collect(),
+                name: m.display_name,
             })
-            .collect()
-        } else {
-            Vec::new()
-        };
+            .collect();
         let following = match &v.account {
             Some(account) => Some(follows::is_following(state, &account.ap_id, &e.id).await?),
             None => None,
@@ -413,11 +425,12 @@ pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Re
             }),
             children: profile
                 .children
-                .iter()
-                .map(|c| OrgLine::new(tr, c))
+                .into_iter()
+                .map(|c| OrgLine::child(tr, c))
                 .collect(),
             more_children: profile.more_children,
             members,
+            more_members: profile.more_members,
             following,
             may_publish,
             handle: format!("{}@{}", e.slug, e.domain),

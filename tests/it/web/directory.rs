@@ -33,6 +33,96 @@ async fn department() -> (TestApp, String) {
 }
 
 #[tokio::test]
+async fn an_organisation_page_lists_its_children_and_the_roles_held_there() {
+    let (app, admin) = department().await;
+    for body in [
+        json!({"slug": "college-zola", "name": "Collège Émile Zola", "kind": "college",
+               "parent": "dsden44"}),
+        json!({"slug": "ecole-anne-frank", "name": "école Anne Frank", "kind": "ecole",
+               "parent": "dsden44", "postal_code": "44000"}),
+        json!({"slug": "ecole-fermee", "name": "École Fermée", "kind": "ecole",
+               "parent": "dsden44"}),
+    ] {
+        let created = app.post("/api/v1/organisations", &admin, body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    }
+    let closed = app
+        .patch(
+            "/api/v1/organisations/ecole-fermee",
+            &admin,
+            json!({"closed": true}),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    for username in ["amel", "zoe", "discrete"] {
+        app.account(username, false).await;
+    }
+    for (username, organisation, role) in [
+        ("amel", "dsden44", "inspector"),
+        ("amel", "dsden44", "advisor"),
+        ("amel", "ecole-jules-verne", "teacher"),
+        ("zoe", "dsden44", "admin"),
+        ("discrete", "dsden44", "advisor"),
+    ] {
+        let added = app
+            .post(
+                &format!("/api/v1/organisations/{organisation}/members"),
+                &admin,
+                json!({"username": username, "role": role}),
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    }
+    let hidden = app
+        .patch(
+            "/api/v1/accounts/discrete",
+            &admin,
+            json!({"visibility": {"roles": "private"}}),
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.body);
+
+    let mut parent = Browser::speaking(&app, "en");
+    parent.sign_in("parent", PASSWORD).await;
+    let page = parent.get("/directory/organisations/dsden44").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.show());
+    // Children by name, accents and case aside; a closed one is not listed.
+    let at = |needle: &str| {
+        page.html
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {}", page.show()))
+    };
+    let children = [
+        "/directory/organisations/college-zola\"",
+        "/directory/organisations/ecole-anne-frank\"",
+        "/directory/organisations/ecole-jules-verne\"",
+    ]
+    .map(at);
+    assert!(children.is_sorted(), "{children:?}: {}", page.show());
+    assert!(!page.has("ecole-fermee"), "{}", page.show());
+    let anne = item_around(&page.html, "ecole-anne-frank").expect("line");
+    assert!(anne.contains("44000"), "{anne}");
+
+    // Members by name, each with the roles held here only; someone whose
+    // roles are private is left out.
+    let members = [
+        "/directory/people/amel\"",
+        "/directory/people/ines\"",
+        "/directory/people/zoe\"",
+    ]
+    .map(at);
+    assert!(members.is_sorted(), "{members:?}: {}", page.show());
+    let amel = item_around(&page.html, "/directory/people/amel\"").expect("amel");
+    assert!(
+        amel.contains("pedagogical advisor") && amel.contains("inspector"),
+        "{amel}"
+    );
+    assert!(!amel.contains("teacher"), "a role elsewhere: {amel}");
+    assert!(!page.has("/directory/people/discrete"), "{}", page.show());
+    assert!(!page.has("/directory/people?organisation="), "all listed");
+}
+
+#[tokio::test]
 async fn the_directory_finds_shows_and_follows_organisations() {
     let (app, _admin) = department().await;
     let mut visitor = Browser::speaking(&app, "en");
