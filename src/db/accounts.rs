@@ -1,5 +1,6 @@
 //! Rows of `accounts`: local people with a login and remote people.
 
+use super::Stamp;
 use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
@@ -23,8 +24,11 @@ pub struct Account {
     pub disabled: bool,
     pub public_key: Option<String>,
     pub private_key: Option<String>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub last_refreshed_at: NaiveDateTime,
     pub phone: Option<String>,
     pub job_title: String,
@@ -50,7 +54,9 @@ pub struct AccountProfile {
     pub email: Option<String>,
     pub is_admin: bool,
     pub disabled: bool,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
     pub phone: Option<String>,
     pub job_title: String,

@@ -1,6 +1,7 @@
 //! Rows of `acknowledgements` ("I have read this") and `notifications`
 //! (reminders to read).
 
+use super::{MaybeStamp, Stamp};
 use crate::db::{Run, columns};
 use std::collections::HashSet;
 
@@ -20,6 +21,7 @@ pub struct Acknowledgement {
     pub reader_ap_id: String,
     pub reader_domain: String,
     pub account_id: Option<i64>,
+    #[diesel(deserialize_as = Stamp)]
     pub read_at: NaiveDateTime,
 }
 
@@ -102,7 +104,9 @@ pub struct Notification {
     pub account_id: i64,
     pub announcement_id: i64,
     pub kind: String,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub seen_at: Option<NaiveDateTime>,
 }
 

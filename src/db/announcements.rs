@@ -1,6 +1,7 @@
 //! Rows of `announcements` and `announcement_attachments`: what was
 //! published here and what followed organisations published elsewhere.
 
+use super::{MaybeStamp, Stamp};
 use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{expression::BoxableExpression, prelude::*, result::QueryResult, sql_types::Bool};
@@ -30,12 +31,18 @@ pub struct Announcement {
     pub public: bool,
     pub pinned: bool,
     pub ack_requested: bool,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub starts_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub ends_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub expires_at: Option<NaiveDateTime>,
     pub url: String,
+    #[diesel(deserialize_as = Stamp)]
     pub published_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub received_at: NaiveDateTime,
 }
 

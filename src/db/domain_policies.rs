@@ -1,6 +1,7 @@
 //! Rows of `federation_domains` and the mode override: what admins decided
 //! about federation at run time, on top of the config file.
 
+use super::Stamp;
 use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
@@ -16,6 +17,7 @@ pub struct DomainPolicy {
     pub domain: String,
     pub policy: String,
     pub note: String,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 

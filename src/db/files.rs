@@ -1,5 +1,6 @@
 //! Rows of `files`: what the content-addressed store holds.
 
+use super::Stamp;
 use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
@@ -12,6 +13,7 @@ pub struct StoredFile {
     pub sha256: String,
     pub media_type: String,
     pub size: i64,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 

@@ -1,6 +1,7 @@
 //! Rows of `follows`: an actor (by id) following another, pending until the
 //! followed side accepts.
 
+use super::Stamp;
 use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
@@ -16,7 +17,9 @@ pub struct Follow {
     pub target_ap_id: String,
     pub activity_ap_id: String,
     pub pending: bool,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
 }
 

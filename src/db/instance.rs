@@ -1,5 +1,6 @@
 //! The single `instance` row: this deployment's domain and actor key pair.
 
+use super::Stamp;
 use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
@@ -13,6 +14,7 @@ pub struct InstanceRow {
     pub domain: String,
     pub public_key: String,
     pub private_key: String,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
     pub federation_mode: Option<String>,
 }

@@ -1,5 +1,6 @@
 //! Rows of `memberships`: which role an account holds in an organisation.
 
+use super::Stamp;
 use crate::db::Run;
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
@@ -16,6 +17,7 @@ pub struct Membership {
     pub account_id: i64,
     pub organisation_id: i64,
     pub role: String,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 

@@ -6,6 +6,7 @@ mod dispatch;
 mod migrations;
 mod readers;
 pub mod schema;
+mod stamp;
 
 pub mod accounts;
 pub mod acknowledgements;
@@ -40,6 +41,7 @@ pub use connection::{Backend, DatabaseUrl, DbConn};
 pub use dispatch::{Run, columns};
 pub use migrations::{MigrationReport, revert_all_migrations, run_migrations};
 pub use one_of::{OneOf, one_of};
+pub use stamp::{MaybeStamp, Stamp};
 
 /// Runs the same diesel expression on whichever backend the connection
 /// holds, on that backend's own connection (see `dispatch` for why). The

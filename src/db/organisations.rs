@@ -1,6 +1,7 @@
 //! Rows of `organisations`: academies, departments, circonscriptions,
 //! schools and services, local and remote.
 
+use super::Stamp;
 use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
@@ -34,8 +35,11 @@ pub struct Organisation {
     pub closed: bool,
     pub public_key: Option<String>,
     pub private_key: Option<String>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub last_refreshed_at: NaiveDateTime,
     pub visibility: String,
     pub department_code: Option<String>,

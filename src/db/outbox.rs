@@ -6,6 +6,7 @@
 //! LOCKED`, and a lease that is not renewed expires, so the lanes of a
 //! process that died are taken over.
 
+use super::{MaybeStamp, Stamp};
 use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
@@ -26,7 +27,9 @@ pub struct OutboxRow {
     pub payload: String,
     pub attempts: i32,
     pub last_error: Option<String>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub failed_at: Option<NaiveDateTime>,
 }
 
@@ -36,11 +39,15 @@ pub struct Lane {
     pub domain: String,
     pub failures: i32,
     pub dead: bool,
+    #[diesel(deserialize_as = Stamp)]
     pub next_attempt_at: NaiveDateTime,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub first_failure_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub last_success_at: Option<NaiveDateTime>,
     pub leased_by: Option<String>,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub leased_until: Option<NaiveDateTime>,
 }
 

@@ -1,5 +1,6 @@
 //! Rows of `peers`: remote instances' Application actors.
 
+use super::{MaybeStamp, Stamp};
 use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
@@ -16,9 +17,13 @@ pub struct Peer {
     pub shared_inbox_url: Option<String>,
     pub public_key: String,
     pub software: Option<String>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub last_refreshed_at: NaiveDateTime,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub directory_synced_at: Option<NaiveDateTime>,
 }
 

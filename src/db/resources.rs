@@ -3,6 +3,7 @@
 //! followed organisations elsewhere, every version's files, and the peers
 //! whose files this instance keeps a copy of.
 
+use super::Stamp;
 use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
@@ -33,8 +34,11 @@ pub struct Resource {
     pub version: i32,
     pub downloads: i64,
     pub url: String,
+    #[diesel(deserialize_as = Stamp)]
     pub published_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub received_at: NaiveDateTime,
 }
 
@@ -132,6 +136,7 @@ pub struct Version {
     pub resource_id: i64,
     pub version: i32,
     pub note: String,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 

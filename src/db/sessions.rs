@@ -1,6 +1,7 @@
 //! Rows of `sessions`: browser sign-ins. Only the SHA-256 of the cookie's
 //! secret is stored.
 
+use super::Stamp;
 use crate::db::{Run, columns};
 use chrono::NaiveDateTime;
 use diesel::{prelude::*, result::QueryResult};
@@ -17,7 +18,9 @@ pub struct Session {
     pub id: i64,
     pub account_id: i64,
     pub csrf_token: String,
+    #[diesel(deserialize_as = Stamp)]
     pub last_seen_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub expires_at: NaiveDateTime,
 }
 
