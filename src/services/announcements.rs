@@ -637,6 +637,21 @@ pub async fn publishable_organisations(
     super::organisations::choices(state, caller, also, may_publish).await
 }
 
+/// Whether the caller may publish in the name of this local organisation
+/// (`false` when there is none by that slug).
+pub async fn may_publish_for(state: &AppState, caller: &Caller, slug: &str) -> AppResult<bool> {
+    let (caller, slug) = (caller.clone(), slug.to_string());
+    state
+        .db
+        .read(
+            move |conn| match organisations::local_by_slug(conn, &slug)? {
+                Some(org) => may_publish(conn, &caller, &org),
+                None => Ok(false),
+            },
+        )
+        .await
+}
+
 /// What a reader may do with an announcement beyond reading it: change it
 /// (its author or the organisation's admins) and see who read it (the
 /// organisation's publishers).

@@ -388,10 +388,7 @@ pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Re
         };
         let may_publish = match &v.account {
             Some(_) if e.local => {
-                announcements::publishable_organisations(state, &v.caller()?, Some(e.slug.clone()))
-                    .await?
-                    .iter()
-                    .any(|(slug, _)| *slug == e.slug)
+                announcements::may_publish_for(state, &v.caller()?, &e.slug).await?
             }
             _ => false,
         };

@@ -120,6 +120,30 @@ async fn an_organisation_page_lists_its_children_and_the_roles_held_there() {
     assert!(!amel.contains("teacher"), "a role elsewhere: {amel}");
     assert!(!page.has("/directory/people/discrete"), "{}", page.show());
     assert!(!page.has("/directory/people?organisation="), "all listed");
+
+    // Publishing in its name is offered to its publishers only.
+    assert!(
+        !page.has("href=\"/publish?organisation="),
+        "{}",
+        page.show()
+    );
+    let mut advisor = Browser::speaking(&app, "en");
+    advisor.sign_in("amel", PASSWORD).await;
+    let theirs = advisor.get("/directory/organisations/dsden44").await;
+    assert!(
+        theirs.has("href=\"/publish?organisation=dsden44\""),
+        "{}",
+        theirs.show()
+    );
+    assert!(theirs.has("href=\"/resources/new?organisation=dsden44\""));
+    let elsewhere = advisor
+        .get("/directory/organisations/ecole-jules-verne")
+        .await;
+    assert!(
+        !elsewhere.has("href=\"/publish?organisation="),
+        "a teacher there: {}",
+        elsewhere.show()
+    );
 }
 
 #[tokio::test]
