@@ -301,10 +301,12 @@ mod tests {
             compile_options: String,
         }
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut conn = open_sqlite(&dir.path().join("t.db"), 100, Access::ReadWrite).expect("open");
-        use diesel::RunQueryDsl;
+        use crate::db::Run;
+        let mut conn = DbConn::Sqlite(
+            open_sqlite(&dir.path().join("t.db"), 100, Access::ReadWrite).expect("open"),
+        );
         let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
-            .load::<CompileOption>(&mut conn)
+            .fetch::<CompileOption>(&mut conn)
             .expect("options")
             .into_iter()
             .map(|o| o.compile_options)

@@ -137,31 +137,31 @@ mod tests {
     #[test]
     fn a_column_reads_both_shapes_and_null() {
         use super::{MaybeStamp, Stamp};
-        use diesel::{Connection, RunQueryDsl, dsl::sql, sql_types};
-        let mut conn = diesel::SqliteConnection::establish(":memory:").expect("sqlite");
-        let read = |conn: &mut diesel::SqliteConnection, text: &str| -> NaiveDateTime {
+        use crate::db::{DbConn, Run};
+        use diesel::{Connection, dsl::sql, sql_types};
+        let mut conn =
+            DbConn::Sqlite(diesel::SqliteConnection::establish(":memory:").expect("sqlite"));
+        let read = |conn: &mut DbConn, text: &str| -> NaiveDateTime {
             diesel::select(sql::<sql_types::Timestamp>(&format!("'{text}'")))
-                .get_result::<Stamp>(conn)
+                .fetch_one::<Stamp>(conn)
                 .expect("timestamp")
+                .into()
+        };
+        let read_nullable = |conn: &mut DbConn, literal: &str| -> Option<NaiveDateTime> {
+            diesel::select(sql::<sql_types::Nullable<sql_types::Timestamp>>(literal))
+                .fetch_one::<MaybeStamp>(conn)
+                .expect("nullable timestamp")
                 .into()
         };
         let expected = NaiveDateTime::parse_from_str("2026-11-23 21:35:07", "%F %T").expect("time");
         assert_eq!(read(&mut conn, "2026-11-23 21:35:07"), expected);
         // Not Préau's shape, but one diesel accepts.
         assert_eq!(read(&mut conn, "2026-11-23T21:35:07"), expected);
-        let null: Option<NaiveDateTime> =
-            diesel::select(sql::<sql_types::Nullable<sql_types::Timestamp>>("NULL"))
-                .get_result::<MaybeStamp>(&mut conn)
-                .expect("null")
-                .into();
-        assert_eq!(null, None);
-        let some: Option<NaiveDateTime> = diesel::select(sql::<
-            sql_types::Nullable<sql_types::Timestamp>,
-        >("'2026-11-23 21:35:07'"))
-        .get_result::<MaybeStamp>(&mut conn)
-        .expect("value")
-        .into();
-        assert_eq!(some, Some(expected));
+        assert_eq!(read_nullable(&mut conn, "NULL"), None);
+        assert_eq!(
+            read_nullable(&mut conn, "'2026-11-23 21:35:07'"),
+            Some(expected)
+        );
     }
 
     #[test]
