@@ -178,8 +178,12 @@ pub(super) fn open_sqlite(
         }
         Access::ReadOnly => "PRAGMA query_only = ON;",
     };
+    // The busy timeout comes first: switching to WAL takes a lock, and a
+    // process restarted after a crash finds another connection recovering
+    // the journal; without the timeout that failed at once ("database is
+    // locked") and the pool had to open the connection again.
     conn.batch_execute(&format!(
-        "{access_pragmas} PRAGMA busy_timeout = {busy_timeout_ms}; \
+        "PRAGMA busy_timeout = {busy_timeout_ms}; {access_pragmas} \
          PRAGMA mmap_size = 268435456; PRAGMA cache_size = -8000; \
          PRAGMA temp_store = MEMORY;"
     ))
