@@ -83,6 +83,29 @@ pub fn columns<T: Selectable<Sqlite>>() -> T::SelectExpression {
     T::construct_selection()
 }
 
+/// The SQL of every statement diesel prepared to keep on a connection
+/// (its `CacheQuery` events), for tests that check a statement is
+/// prepared once.
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub(super) struct Prepared(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+#[cfg(test)]
+impl Prepared {
+    pub(super) fn statements(&self) -> Vec<String> {
+        self.0.lock().expect("lock").clone()
+    }
+}
+
+#[cfg(test)]
+impl diesel::connection::Instrumentation for Prepared {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::CacheQuery { sql, .. } = event {
+            self.0.lock().expect("lock").push(sql.to_string());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use diesel::{Connection, ExpressionMethods, QueryDsl};
@@ -133,20 +156,7 @@ mod tests {
 
     #[test]
     fn the_same_query_is_prepared_once() {
-        use diesel::connection::{Instrumentation, InstrumentationEvent};
-        use std::sync::{Arc, Mutex};
-
-        // diesel reports `CacheQuery` each time it prepares a statement to
-        // keep; the second run of the same query must not prepare again.
-        #[derive(Clone, Default)]
-        struct Prepared(Arc<Mutex<Vec<String>>>);
-        impl Instrumentation for Prepared {
-            fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-                if let InstrumentationEvent::CacheQuery { sql, .. } = event {
-                    self.0.lock().expect("lock").push(sql.to_string());
-                }
-            }
-        }
+        // The second run of the same query must not prepare again.
         let mut conn = with_items();
         let prepared = Prepared::default();
         let DbConn::Sqlite(inner) = &mut conn else {
@@ -160,6 +170,6 @@ mod tests {
                 .fetch_one(&mut conn)
                 .expect("row");
         }
-        assert_eq!(prepared.0.lock().expect("lock").len(), 1);
+        assert_eq!(prepared.statements().len(), 1);
     }
 }

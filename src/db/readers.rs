@@ -131,21 +131,10 @@ fn poisoned() -> DbError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use diesel::connection::{Instrumentation, InstrumentationEvent};
-    use std::sync::{Arc, Mutex};
+    use crate::db::dispatch::Prepared;
 
     #[test]
     fn begin_and_commit_are_prepared_once_each() {
-        // diesel reports `CacheQuery` when it prepares a statement to keep.
-        #[derive(Clone, Default)]
-        struct Prepared(Arc<Mutex<Vec<String>>>);
-        impl Instrumentation for Prepared {
-            fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-                if let InstrumentationEvent::CacheQuery { sql, .. } = event {
-                    self.0.lock().expect("lock").push(sql.to_string());
-                }
-            }
-        }
         let dir = tempfile::tempdir().expect("tempdir");
         let readers = Readers::new(dir.path().join("preau.db"), 100);
         let mut conn = readers.take().expect("reader");
@@ -159,6 +148,6 @@ mod tests {
                 .read(|_| Ok::<_, DbError>(()))
                 .expect("an empty read");
         }
-        assert_eq!(*prepared.0.lock().expect("lock"), ["BEGIN", "COMMIT"]);
+        assert_eq!(prepared.statements(), ["BEGIN", "COMMIT"]);
     }
 }
