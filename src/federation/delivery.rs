@@ -210,38 +210,46 @@ async fn run_lane(data: &Data<AppState>, holder: &str, domain: &str) {
                 attempt = row.attempts + 1,
             );
             let result = deliver_row(data, &row).instrument(span.clone()).await;
-            let _entered = span.enter();
-            let keep_going = match result {
-                Ok(()) => {
-                    metrics::DELIVERIES_OK.inc();
-                    Tally::add(&data.tally.delivered);
-                    tracing::info!("delivered");
-                    record(data, move |conn| {
-                        outbox::delivered(conn, row.id, &row.domain, db::now())
-                    })
-                    .await
+            // The span goes with the future, never entered across an
+            // `.await`: a guard held over a suspension stays "entered" on
+            // a worker thread that goes on to poll other tasks, which then
+            // clone it as their current span after it closed (tracing's
+            // registry panics on that).
+            let keep_going = async move {
+                match result {
+                    Ok(()) => {
+                        metrics::DELIVERIES_OK.inc();
+                        Tally::add(&data.tally.delivered);
+                        tracing::info!("delivered");
+                        record(data, move |conn| {
+                            outbox::delivered(conn, row.id, &row.domain, db::now())
+                        })
+                        .await
+                    }
+                    Err(error) => {
+                        metrics::DELIVERIES_FAILED.inc();
+                        Tally::add(&data.tally.failures);
+                        tracing::warn!(%error, "delivery failed: the lane waits");
+                        let settings = data.settings.delivery.clone();
+                        let error = error.to_string();
+                        record(data, move |conn| {
+                            let now = db::now();
+                            let lane = outbox::lane(conn, &row.domain)?;
+                            let failures = lane.as_ref().map_or(0, |l| l.failures) + 1;
+                            let first = lane.and_then(|l| l.first_failure_at).unwrap_or(now);
+                            let (next, dead) = backoff(&settings, failures, first, now);
+                            if dead {
+                                tracing::warn!(domain = %row.domain, "domain marked dead");
+                            }
+                            outbox::failed(conn, row.id, &row.domain, &error, next, first, dead)
+                        })
+                        .await;
+                        false
+                    }
                 }
-                Err(error) => {
-                    metrics::DELIVERIES_FAILED.inc();
-                    Tally::add(&data.tally.failures);
-                    tracing::warn!(%error, "delivery failed: the lane waits");
-                    let settings = data.settings.delivery.clone();
-                    let error = error.to_string();
-                    record(data, move |conn| {
-                        let now = db::now();
-                        let lane = outbox::lane(conn, &row.domain)?;
-                        let failures = lane.as_ref().map_or(0, |l| l.failures) + 1;
-                        let first = lane.and_then(|l| l.first_failure_at).unwrap_or(now);
-                        let (next, dead) = backoff(&settings, failures, first, now);
-                        if dead {
-                            tracing::warn!(domain = %row.domain, "domain marked dead");
-                        }
-                        outbox::failed(conn, row.id, &row.domain, &error, next, first, dead)
-                    })
-                    .await;
-                    false
-                }
-            };
+            }
+            .instrument(span)
+            .await;
             if !keep_going {
                 release(data, holder, domain).await;
                 return;

@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use crate::{
     AppState,
     db::{files, resources},
@@ -62,57 +64,18 @@ pub async fn mirror_domain(state: &AppState, domain: &str) -> Result<MirrorRepor
         let Some(url) = file.remote_url.clone() else {
             continue;
         };
+        // The span is attached to the future, never entered across an
+        // `.await`: a guard held over a suspension stays "entered" on a
+        // worker thread that goes on to poll other tasks.
         let span = tracing::info_span!("mirror file", %url, sha256 = %file.sha256);
-        let _entered = span.enter();
-        let response = match client
-            .get(&url)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
+        match mirror_file(state, &client, file, &url, limit)
+            .instrument(span)
+            .await?
         {
-            Ok(response) => response,
-            Err(error) => {
-                tracing::warn!(%error, "origin did not give the file");
-                report.failed += 1;
-                continue;
-            }
-        };
-        let stream = Box::pin(response.bytes_stream());
-        let stored = match state
-            .files
-            .put_stream(stream, &file.media_type, limit)
-            .await
-        {
-            Ok(stored) => stored,
-            Err(error) => {
-                tracing::warn!(%error, "file not kept");
-                report.failed += 1;
-                continue;
-            }
-        };
-        if stored.sha256 != file.sha256 {
-            tracing::warn!(got = %stored.sha256, "digest mismatch: the downloaded file is discarded");
-            report.mismatched += 1;
-            let got = stored.sha256.clone();
-            let referenced = state
-                .db
-                .run(move |conn| Ok::<_, AppError>(files::get(conn, &got)?.is_some()))
-                .await?;
-            if !referenced {
-                state.files.delete(&stored.sha256).await?;
-            }
-            continue;
+            Copied::Yes => report.copied += 1,
+            Copied::Mismatched => report.mismatched += 1,
+            Copied::Failed => report.failed += 1,
         }
-        let size = i64::try_from(stored.size).map_err(AppError::internal)?;
-        state
-            .db
-            .run(move |conn| {
-                files::record(conn, &stored.sha256, &stored.media_type, size)?;
-                resources::set_mirrored(conn, &stored.sha256)?;
-                Ok::<_, AppError>(())
-            })
-            .await?;
-        report.copied += 1;
     }
     let span = tracing::Span::current();
     span.record("copied", report.copied);
@@ -120,6 +83,69 @@ pub async fn mirror_domain(state: &AppState, domain: &str) -> Result<MirrorRepor
     span.record("failed", report.failed);
     tracing::info!("mirror pass done");
     Ok(report)
+}
+
+/// What became of one file.
+enum Copied {
+    Yes,
+    Mismatched,
+    Failed,
+}
+
+/// Downloads one file, checks its digest and records the copy.
+async fn mirror_file(
+    state: &AppState,
+    client: &reqwest::Client,
+    file: resources::File,
+    url: &str,
+    limit: u64,
+) -> Result<Copied, AppError> {
+    let response = match client
+        .get(url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+    {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::warn!(%error, "origin did not give the file");
+            return Ok(Copied::Failed);
+        }
+    };
+    let stream = Box::pin(response.bytes_stream());
+    let stored = match state
+        .files
+        .put_stream(stream, &file.media_type, limit)
+        .await
+    {
+        Ok(stored) => stored,
+        Err(error) => {
+            tracing::warn!(%error, "file not kept");
+            return Ok(Copied::Failed);
+        }
+    };
+    if stored.sha256 != file.sha256 {
+        tracing::warn!(got = %stored.sha256, "digest mismatch: the downloaded file is discarded");
+        let got = stored.sha256.clone();
+        let referenced = state
+            .db
+            .run(move |conn| Ok::<_, AppError>(files::get(conn, &got)?.is_some()))
+            .await?;
+        if !referenced {
+            state.files.delete(&stored.sha256).await?;
+        }
+        return Ok(Copied::Mismatched);
+    }
+    let size = i64::try_from(stored.size).map_err(AppError::internal)?;
+    state
+        .db
+        .run(move |conn| {
+            files::record(conn, &stored.sha256, &stored.media_type, size)?;
+            resources::set_mirrored(conn, &stored.sha256)?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(Copied::Yes)
 }
 
 /// Mirrors in the background (a new resource arrived from a mirrored

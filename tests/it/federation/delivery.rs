@@ -501,7 +501,13 @@ fn preau_process(dir: &std::path::Path, db_url: &str, domain: &str, allow: &str)
         .env("PREAU_DELIVERY_POLL_INTERVAL_MS", "50")
         .env("PREAU_DELIVERY_LEASE_SECS", "2")
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open("/tmp/a-serve3.log")
+                .expect("log"),
+        );
     command
 }
 
