@@ -190,8 +190,12 @@ pub struct LimitSettings {
     pub max_body_bytes: usize,
     /// Deepest JSON nesting accepted from a peer.
     pub max_json_depth: usize,
-    /// Time allowed to answer one request, in seconds.
+    /// Time allowed to answer one request, in seconds, before its body is
+    /// counted (see `min_upload_bytes_per_sec`).
     pub request_timeout_secs: u64,
+    /// The slowest upload waited for: a request is given
+    /// `request_timeout_secs` plus its announced size at this rate.
+    pub min_upload_bytes_per_sec: u64,
     /// Time allowed for one outgoing fetch or delivery, in seconds.
     pub fetch_timeout_secs: u64,
     /// Outgoing fetches one incoming activity may cause.
@@ -266,6 +270,7 @@ impl Default for LimitSettings {
             max_body_bytes: 1024 * 1024,
             max_json_depth: 128,
             request_timeout_secs: 30,
+            min_upload_bytes_per_sec: 32 * 1024,
             fetch_timeout_secs: 10,
             fetch_limit: 20,
             inbox_per_domain_per_minute: 6_000,
@@ -389,6 +394,16 @@ const ENV_OVERRIDES: &[(&str, &str, EnvKind)] = &[
         "limits.max_upload_bytes",
         EnvKind::Integer,
     ),
+    (
+        "PREAU_LIMITS_REQUEST_TIMEOUT_SECS",
+        "limits.request_timeout_secs",
+        EnvKind::Integer,
+    ),
+    (
+        "PREAU_LIMITS_MIN_UPLOAD_BYTES_PER_SEC",
+        "limits.min_upload_bytes_per_sec",
+        EnvKind::Integer,
+    ),
     ("PREAU_LOG_FILTER", "log.filter", EnvKind::Text),
     ("PREAU_LOG_FORMAT", "log.format", EnvKind::Text),
 ];
@@ -507,6 +522,13 @@ impl Settings {
         }
         if d.lanes == 0 {
             return Err(invalid("delivery.lanes", &0, "must be at least 1"));
+        }
+        if self.limits.min_upload_bytes_per_sec == 0 {
+            return Err(invalid(
+                "limits.min_upload_bytes_per_sec",
+                &0,
+                "must be at least 1",
+            ));
         }
         if self.limits.max_body_bytes < 1024 {
             return Err(invalid(

@@ -1,6 +1,7 @@
 //! The HTTP surface: one axum router with the health checks, the JSON API
 //! the HTML pages and feeds, wrapped in the layers every request gets.
 
+mod deadline;
 pub mod extract;
 mod feeds;
 mod files;
@@ -14,11 +15,10 @@ pub mod ui;
 use std::time::Duration;
 
 use activitypub_federation::config::{FederationConfig, FederationMiddleware};
-use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
+use axum::{Router, extract::DefaultBodyLimit};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
 
@@ -28,7 +28,11 @@ use crate::{AppState, api, federation};
 pub fn router(state: AppState, federation: FederationConfig<AppState>) -> Router {
     let limits = &state.settings.limits;
     let body_limit = limits.max_body_bytes;
-    let timeout = Duration::from_secs(limits.request_timeout_secs);
+    let deadline = deadline::Deadline {
+        base: Duration::from_secs(limits.request_timeout_secs),
+        min_bytes_per_sec: limits.min_upload_bytes_per_sec,
+        max_body_bytes: limits.max_upload_bytes.max(body_limit as u64),
+    };
     Router::new()
         .merge(health::routes())
         .merge(federation::routes::routes())
@@ -42,9 +46,9 @@ pub fn router(state: AppState, federation: FederationConfig<AppState>) -> Router
         .with_state(state)
         .layer(FederationMiddleware::new(federation))
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
+        .layer(axum::middleware::from_fn_with_state(
+            deadline,
+            deadline::enforce,
         ))
         .layer(CatchPanicLayer::new())
         // Layers run outermost-last: the id is set before the span opens.

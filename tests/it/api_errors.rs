@@ -220,3 +220,57 @@ async fn readiness_reports_the_database() {
     assert_eq!(reply.body["database"], expected);
     assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
 }
+
+/// A body sent in `parts` chunks, one every `gap`, with its length
+/// announced up front as a browser's upload has.
+fn trickled(total: usize, parts: usize, gap: std::time::Duration) -> (Body, usize) {
+    let chunk = total / parts;
+    let chunks: Vec<Vec<u8>> = (0..parts)
+        .map(|i| {
+            let size = if i + 1 == parts {
+                total - chunk * i
+            } else {
+                chunk
+            };
+            vec![b'a'; size]
+        })
+        .collect();
+    let stream =
+        futures_util::StreamExt::then(futures_util::stream::iter(chunks), move |c| async move {
+            tokio::time::sleep(gap).await;
+            Ok::<_, std::io::Error>(bytes::Bytes::from(c))
+        });
+    (Body::from_stream(stream), total)
+}
+
+#[tokio::test]
+async fn an_upload_is_given_the_time_its_size_needs_and_no_more() {
+    // One second for any request, plus one second per thousand bytes.
+    let app = TestApp::with_settings(|s| {
+        s.limits.request_timeout_secs = 1;
+        s.limits.min_upload_bytes_per_sec = 1_000;
+    })
+    .await;
+    let token = app.admin().await;
+    let send = |body: Body, length: usize| {
+        Request::post("/api/v1/files")
+            .header(header::HOST, app.state.settings.domain.as_str())
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "text/plain")
+            .header(header::CONTENT_LENGTH, length)
+            .body(body)
+            .expect("request")
+    };
+    let gap = std::time::Duration::from_millis(600);
+
+    // 3,000 bytes over about 1.8 s: past the base second, within the 4 s
+    // its size earns. A single timeout of 1 s refused it.
+    let (body, length) = trickled(3_000, 3, gap);
+    let kept = app.send(send(body, length)).await;
+    assert_eq!(kept.status, StatusCode::CREATED, "{}", kept.body);
+
+    // 600 bytes earn 1 s more: the same pace, 3 s in all, is too slow.
+    let (body, length) = trickled(600, 5, gap);
+    let cut = app.send(send(body, length)).await;
+    assert_eq!(cut.status, StatusCode::REQUEST_TIMEOUT, "{}", cut.body);
+}
