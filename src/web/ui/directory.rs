@@ -36,6 +36,11 @@ pub fn routes() -> Router<AppState> {
         .route("/follows/delete", post(unfollow))
 }
 
+/// Where a local person's page is.
+fn person_path(username: &str) -> String {
+    format!("/directory/people/{username}")
+}
+
 /// Where an organisation's page is on this instance.
 pub fn organisation_path(slug: &str, domain: &str, local: bool) -> String {
     if local {
@@ -81,13 +86,17 @@ pub struct OrgLine {
     pub closed: bool,
 }
 
+/// "44000 Nantes", or whichever of the two is known.
+fn place(postal_code: Option<&str>, city: Option<&str>) -> String {
+    match (postal_code, city) {
+        (Some(code), Some(city)) => format!("{code} {city}"),
+        (one, other) => one.or(other).unwrap_or_default().to_string(),
+    }
+}
+
 impl OrgLine {
     fn new(tr: Tr, e: &OrganisationEntry) -> Self {
-        let place = [e.postal_code.as_deref(), e.city.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let place = place(e.postal_code.as_deref(), e.city.as_deref());
         Self {
             path: organisation_path(&e.slug, &e.domain, e.local),
             name: e.name.clone(),
@@ -98,15 +107,10 @@ impl OrgLine {
             closed: e.closed,
         }
     }
-}
 
-impl OrgLine {
     /// A child on its parent's page: closed ones are not listed there.
     fn child(tr: Tr, c: Child) -> Self {
-        let place = match (c.postal_code, c.city) {
-            (Some(code), Some(city)) => format!("{code} {city}"),
-            (one, other) => one.or(other).unwrap_or_default(),
-        };
+        let place = place(c.postal_code.as_deref(), c.city.as_deref());
         Self {
             path: organisation_path(&c.slug, &c.domain, c.local),
             kind: tr.t(kind_key(&c.kind)),
@@ -243,7 +247,7 @@ impl PersonLine {
             })
             .collect();
         Self {
-            path: format!("/directory/people/{}", e.username),
+            path: person_path(&e.username),
             roles,
             e,
         }
@@ -377,7 +381,7 @@ pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Re
             .members
             .into_iter()
             .map(|m| MemberLine {
-                path: format!("/directory/people/{}", m.username),
+                path: person_path(&m.username),
                 roles: m.roles.iter().map(|r| role_key(r)).collect(),
                 name: m.display_name,
             })
