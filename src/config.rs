@@ -779,6 +779,36 @@ mod tests {
     }
 
     #[test]
+    fn a_request_deadline_that_cannot_be_met_is_refused_at_start() {
+        let err = Settings::from_sources(
+            None,
+            &env(&[("PREAU_LIMITS_MIN_UPLOAD_BYTES_PER_SEC", "0")]),
+        )
+        .expect_err("no upload could ever finish")
+        .to_string();
+        assert!(
+            err.contains("limits.min_upload_bytes_per_sec")
+                && err.contains("PREAU_LIMITS_MIN_UPLOAD_BYTES_PER_SEC"),
+            "{err}"
+        );
+        let set = Settings::from_sources(
+            None,
+            &env(&[
+                ("PREAU_LIMITS_REQUEST_TIMEOUT_SECS", "45"),
+                ("PREAU_LIMITS_MIN_UPLOAD_BYTES_PER_SEC", "65536"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(
+            (
+                set.limits.request_timeout_secs,
+                set.limits.min_upload_bytes_per_sec
+            ),
+            (45, 65536)
+        );
+    }
+
+    #[test]
     fn broken_toml_reports_the_file() {
         let err = Settings::from_sources(Some((Path::new("b.toml"), "domain = ")), &env(&[]))
             .expect_err("syntax")
