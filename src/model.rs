@@ -96,7 +96,7 @@ text_enum! {
 }
 
 /// Who is looking at the directory, from the least trusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Viewer {
     /// The whole web, and signed requests from instances we do not allow.
     Anonymous,

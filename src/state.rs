@@ -8,6 +8,7 @@ use crate::{
     files::FileStore,
     services::{
         announcements::Categories,
+        directory_copies::ProfileCopies,
         kept_copy::KeptCopy,
         modules::Modules,
         statistics::{REPORT_KEPT_FOR, Statistics, Tally},
@@ -32,6 +33,8 @@ pub struct AppState {
     pub tally: Arc<Tally>,
     /// The statistics page's figures, as this process last computed them.
     pub statistics: Arc<KeptCopy<Statistics>>,
+    /// Organisation profiles, checked against the directory's version.
+    pub profiles: Arc<ProfileCopies>,
 }
 
 impl AppState {
@@ -77,6 +80,7 @@ impl AppState {
             categories: Arc::default(),
             tally: Arc::default(),
             statistics: Arc::new(KeptCopy::trusted_for(REPORT_KEPT_FOR)),
+            profiles: Arc::default(),
         })
     }
 }

@@ -13,6 +13,7 @@ pub mod acknowledgements;
 pub mod announcements;
 pub mod categories;
 pub mod directory;
+pub mod directory_version;
 pub mod domain_policies;
 pub mod files;
 pub mod follows;

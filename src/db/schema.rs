@@ -357,6 +357,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    directory_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     usage_counters (week, name) {
         week -> Text,
         name -> Text,

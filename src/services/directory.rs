@@ -2,7 +2,7 @@
 //! peers) and people (accounts of this instance), each entry and each field
 //! shown only to the viewers its visibility allows.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +14,7 @@ use crate::{
         directory::{
             self, OrganisationListing, OrganisationSearch, Origin, PeopleSearch, PersonListing,
         },
-        memberships,
+        directory_version, memberships,
         organisations::{self, OrganisationName},
     },
     directory::text,
@@ -421,58 +421,75 @@ fn members_from(rows: Vec<memberships::MemberRole>, people: usize) -> (Vec<Membe
 }
 
 /// An organisation by `slug` (this instance) or `slug@domain`; 404 when
-/// the viewer may not see it.
+/// the viewer may not see it. Served from this process's copy while the
+/// directory has not changed (`directory_copies`).
 pub async fn organisation(
     state: &AppState,
     viewer: Viewer,
     handle: &str,
-) -> AppResult<OrganisationProfile> {
+) -> AppResult<Arc<OrganisationProfile>> {
     let handle = handle.trim().trim_start_matches('@').to_string();
     let domain = state.settings.domain.clone();
+    let copies = state.profiles.clone();
     state
         .db
         .read(move |conn| {
-            let found = match handle.split_once('@') {
-                Some((slug, d)) if d != domain => organisations::by_slug_and_domain(conn, slug, d)?,
-                Some((slug, _)) => organisations::local_by_slug(conn, slug)?,
-                None => organisations::local_by_slug(conn, &handle)?,
-            };
-            let org = found
-                .filter(|o| {
-                    o.visibility
-                        .parse::<Visibility>()
-                        .is_ok_and(|v| viewer.sees(v))
-                })
-                .ok_or_else(|| AppError::not_found("organisation"))?;
-            let mut children =
-                organisations::children_of(conn, org.id, &viewer.visible(), PROFILE_CHILDREN + 1)?;
-            let more_children = children.len() as i64 > PROFILE_CHILDREN;
-            children.truncate(PROFILE_CHILDREN as usize);
-            let parents =
-                organisations::names_by_ids(conn, &org.parent_id.into_iter().collect::<Vec<_>>())?
-                    .into_iter()
-                    .map(|p| (p.id, p))
-                    .collect::<HashMap<_, _>>();
-            let (members, more_members) = if org.local {
-                // Enough rows for one more person than the page lists,
-                // were each to hold every role.
-                let rows = (PROFILE_MEMBERS as i64 + 1) * Role::ALL.len() as i64;
-                let roles = memberships::members_of(conn, org.id, &viewer.visible(), rows)?;
-                members_from(roles, PROFILE_MEMBERS)
-            } else {
-                (Vec::new(), false)
-            };
-            let description = org.description.clone();
-            Ok(OrganisationProfile {
-                members,
-                more_members,
-                entry: organisation_entry(org.into(), &parents),
-                description,
-                children,
-                more_children,
-            })
+            let version = directory_version::current(conn)?;
+            if let Some(kept) = copies.get(version, &handle, viewer) {
+                return Ok(kept);
+            }
+            let profile = Arc::new(read_profile(conn, viewer, &handle, &domain)?);
+            copies.keep(version, handle, viewer, profile.clone());
+            Ok(profile)
         })
         .await
+}
+
+fn read_profile(
+    conn: &mut DbConn,
+    viewer: Viewer,
+    handle: &str,
+    domain: &str,
+) -> AppResult<OrganisationProfile> {
+    let found = match handle.split_once('@') {
+        Some((slug, d)) if d != domain => organisations::by_slug_and_domain(conn, slug, d)?,
+        Some((slug, _)) => organisations::local_by_slug(conn, slug)?,
+        None => organisations::local_by_slug(conn, handle)?,
+    };
+    let org = found
+        .filter(|o| {
+            o.visibility
+                .parse::<Visibility>()
+                .is_ok_and(|v| viewer.sees(v))
+        })
+        .ok_or_else(|| AppError::not_found("organisation"))?;
+    let mut children =
+        organisations::children_of(conn, org.id, &viewer.visible(), PROFILE_CHILDREN + 1)?;
+    let more_children = children.len() as i64 > PROFILE_CHILDREN;
+    children.truncate(PROFILE_CHILDREN as usize);
+    let parents =
+        organisations::names_by_ids(conn, &org.parent_id.into_iter().collect::<Vec<_>>())?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect::<HashMap<_, _>>();
+    let (members, more_members) = if org.local {
+        // Enough rows for one more person than the page lists, were each
+        // to hold every role.
+        let rows = (PROFILE_MEMBERS as i64 + 1) * Role::ALL.len() as i64;
+        let roles = memberships::members_of(conn, org.id, &viewer.visible(), rows)?;
+        members_from(roles, PROFILE_MEMBERS)
+    } else {
+        (Vec::new(), false)
+    };
+    let description = org.description.clone();
+    Ok(OrganisationProfile {
+        members,
+        more_members,
+        entry: organisation_entry(org.into(), &parents),
+        description,
+        children,
+        more_children,
+    })
 }
 
 #[cfg(test)]

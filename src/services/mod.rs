@@ -6,6 +6,7 @@ pub mod acknowledgements;
 pub mod announcements;
 pub mod auth;
 pub mod directory;
+pub mod directory_copies;
 pub mod federation_admin;
 pub mod follows;
 pub mod instance;

@@ -109,15 +109,14 @@ impl OrgLine {
     }
 
     /// A child on its parent's page: closed ones are not listed there.
-    fn child(tr: Tr, c: Child) -> Self {
-        let place = place(c.postal_code.as_deref(), c.city.as_deref());
+    fn child(tr: Tr, c: &Child) -> Self {
         Self {
             path: organisation_path(&c.slug, &c.domain, c.local),
             kind: tr.t(kind_key(&c.kind)),
-            origin: (!c.local).then_some(c.domain),
-            name: c.name,
-            place,
-            uai: c.uai,
+            origin: (!c.local).then(|| c.domain.clone()),
+            name: c.name.clone(),
+            place: place(c.postal_code.as_deref(), c.city.as_deref()),
+            uai: c.uai.clone(),
             closed: false,
         }
     }
@@ -345,11 +344,11 @@ async fn person(
 
 #[derive(Template)]
 #[template(path = "directory/organisation.html")]
-struct OrganisationPage {
+struct OrganisationPage<'a> {
     c: Chrome,
-    e: OrganisationEntry,
+    e: &'a OrganisationEntry,
     kind: &'static str,
-    description: String,
+    description: &'a str,
     parent_path: Option<String>,
     children: Vec<OrgLine>,
     more_children: bool,
@@ -376,14 +375,14 @@ pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Re
         modules::require(state, Module::Directory).await?;
         let tr = v.tr();
         let profile = directory::organisation(state, v.viewer(), handle).await?;
-        let e = profile.entry;
+        let e = &profile.entry;
         let members = profile
             .members
-            .into_iter()
+            .iter()
             .map(|m| MemberLine {
                 path: person_path(&m.username),
                 roles: m.roles.iter().map(|r| role_key(r)).collect(),
-                name: m.display_name,
+                name: m.display_name.clone(),
             })
             .collect();
         let following = match &v.account {
@@ -411,7 +410,7 @@ pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Re
             c: v.chrome("directory"),
             items,
             kind: tr.t(kind_key(&e.kind)),
-            description: profile.description,
+            description: &profile.description,
             parent_path: e.parent.as_ref().map(|p| {
                 let domain = url::Url::parse(&p.id)
                     .ok()
@@ -426,7 +425,7 @@ pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Re
             }),
             children: profile
                 .children
-                .into_iter()
+                .iter()
                 .map(|c| OrgLine::child(tr, c))
                 .collect(),
             more_children: profile.more_children,

@@ -6,6 +6,13 @@ use serde_json::json;
 
 use super::{Browser, PASSWORD, markup::item_around};
 use crate::harness::TestApp;
+use preau::{
+    AppState,
+    services::{
+        Caller, accounts,
+        organisations::{self, AddMember},
+    },
+};
 
 /// A department with a school under it and an inspector; an admin token.
 async fn department() -> (TestApp, String) {
@@ -30,6 +37,59 @@ async fn department() -> (TestApp, String) {
         .await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
     (app, admin)
+}
+
+/// The page a process kept is shown again only while nothing it shows has
+/// changed, whoever changed it: here another `preau` process on the same
+/// database renames a child, hides a member's roles and adds a member.
+#[tokio::test]
+async fn an_organisation_page_shows_a_change_made_by_another_process_at_once() {
+    let (app, _admin) = department().await;
+    let other = AppState::open((*app.state.settings).clone())
+        .await
+        .expect("a second process");
+    let mut parent = Browser::speaking(&app, "en");
+    parent.sign_in("parent", PASSWORD).await;
+    let path = "/directory/organisations/dsden44";
+    let page = parent.get(path).await;
+    assert!(page.has("/directory/people/ines\""), "{}", page.show());
+    assert!(page.has("École Jules Verne"), "{}", page.show());
+    assert!(!app.state.profiles.is_empty(), "the profile is kept");
+
+    // Kept per kind of visitor: roles visible to accounts only are not
+    // shown to the web from the account's copy.
+    let mut anonymous = Browser::speaking(&app, "en");
+    let public = anonymous.get(path).await;
+    assert_eq!(public.status, StatusCode::OK, "{}", public.show());
+    assert!(!public.has("/directory/people/ines\""), "{}", public.show());
+    assert!(parent.get(path).await.has("/directory/people/ines\""));
+
+    let operator = Caller::Operator;
+    let rename = serde_json::from_value(json!({"name": "École Jules-Verne rénovée"}))
+        .expect("an organisation change");
+    organisations::update(&other, &operator, "ecole-jules-verne", rename)
+        .await
+        .expect("rename");
+    let page = parent.get(path).await;
+    assert!(page.has("École Jules-Verne rénovée"), "{}", page.show());
+
+    let hide = serde_json::from_value(json!({"visibility": {"roles": "private"}}))
+        .expect("an account change");
+    accounts::update(&other, &operator, "ines", hide)
+        .await
+        .expect("hide roles");
+    let page = parent.get(path).await;
+    assert!(!page.has("/directory/people/ines\""), "{}", page.show());
+
+    let join = AddMember {
+        username: "parent".into(),
+        role: "advisor".into(),
+    };
+    organisations::add_member(&other, &operator, "dsden44", join)
+        .await
+        .expect("add a member");
+    let page = parent.get(path).await;
+    assert!(page.has("/directory/people/parent\""), "{}", page.show());
 }
 
 #[tokio::test]

@@ -1,0 +1,10 @@
+DROP TRIGGER organisations_inserted_directory_version;
+DROP TRIGGER organisations_updated_directory_version;
+DROP TRIGGER organisations_deleted_directory_version;
+DROP TRIGGER memberships_inserted_directory_version;
+DROP TRIGGER memberships_updated_directory_version;
+DROP TRIGGER memberships_deleted_directory_version;
+DROP TRIGGER accounts_inserted_directory_version;
+DROP TRIGGER accounts_updated_directory_version;
+DROP TRIGGER accounts_deleted_directory_version;
+DROP TABLE directory_version;
