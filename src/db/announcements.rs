@@ -244,6 +244,14 @@ impl Audience {
     pub fn is_empty(&self) -> bool {
         self.public_of.is_empty() && self.addressed.is_empty()
     }
+
+    /// The part of the audience that concerns one organisation: a listing
+    /// of its announcements needs no condition on the others.
+    pub fn only(mut self, organisation_id: i64) -> Self {
+        self.public_of.retain(|id| *id == organisation_id);
+        self.addressed.retain(|(id, _)| *id == organisation_id);
+        self
+    }
 }
 
 /// What a listing keeps.
@@ -384,4 +392,24 @@ pub fn count_local(conn: &mut DbConn) -> QueryResult<i64> {
         .filter(announcements::local.eq(true))
         .count()
         .fetch_one(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_audience_narrowed_to_one_organisation_keeps_only_its_part() {
+        let audience = Audience {
+            public_of: vec![1, 2, 3],
+            addressed: vec![(2, vec!["teacher".into()]), (4, vec!["director".into()])],
+        };
+        let two = audience.clone().only(2);
+        assert_eq!(two.public_of, [2]);
+        assert_eq!(two.addressed, [(2, vec!["teacher".to_string()])]);
+        let four = audience.clone().only(4);
+        assert!(four.public_of.is_empty());
+        assert_eq!(four.addressed.len(), 1);
+        assert!(audience.only(5).is_empty());
+    }
 }

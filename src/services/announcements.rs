@@ -523,6 +523,26 @@ pub async fn of_organisation(
     cursor: Option<String>,
     limit: Option<i64>,
 ) -> AppResult<Page<AnnouncementView>> {
+    Ok(front_of(state, reader, slug, cursor, limit).await?.page)
+}
+
+/// What an organisation's page shows of its announcements.
+pub struct Front {
+    /// As [`of_organisation`] lists them.
+    pub page: Page<AnnouncementView>,
+    /// Whether the reader may publish there (`may_publish`).
+    pub may_publish: bool,
+}
+
+/// [`of_organisation`], and whether the reader publishes there: the page
+/// needs both, and the second is decided on the way to the first.
+pub async fn front_of(
+    state: &AppState,
+    reader: Option<&Account>,
+    slug: &str,
+    cursor: Option<String>,
+    limit: Option<i64>,
+) -> AppResult<Front> {
     let (before_id, limit) = timeline::page_bounds(cursor, limit)?;
     let (reader, slug) = (reader.cloned(), slug.to_string());
     state
@@ -543,18 +563,22 @@ pub async fn of_organisation(
                 rows::of_organisation(conn, org.id, false, &filter, limit + 1)?
             } else {
                 let mut audience = match &reader {
-                    Some(account) => timeline::audience_of(conn, account)?,
+                    Some(account) => timeline::audience_of(conn, account)?.only(org.id),
                     None => rows::Audience::default(),
                 };
                 audience.public_of.push(org.id);
                 rows::visible(conn, &audience, &filter, limit + 1)?
             };
-            Page::try_from_rows_with(
+            let page = Page::try_from_rows_with(
                 rows,
                 limit,
                 |r| r.id,
                 |rows| timeline::views(conn, rows, reader.as_ref().map(|a| a.id)),
-            )
+            )?;
+            Ok(Front {
+                page,
+                may_publish: publisher,
+            })
         })
         .await
 }

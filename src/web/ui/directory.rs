@@ -389,22 +389,25 @@ pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Re
             Some(account) => Some(follows::is_following(state, &account.ap_id, &e.id).await?),
             None => None,
         };
-        let may_publish = match &v.account {
-            Some(_) if e.local => {
-                announcements::may_publish_for(state, &v.caller()?, &e.slug).await?
-            }
-            _ => false,
-        };
-        let items = if e.local && v.modules.announcements {
+        // A remote organisation's announcements are read on its own
+        // instance, and nobody publishes for it here.
+        let (items, may_publish) = if e.local && v.modules.announcements {
             let custom = announcements::categories(state).await?;
-            announcements::of_organisation(state, v.account.as_ref(), &e.slug, None, Some(10))
-                .await?
+            let front =
+                announcements::front_of(state, v.account.as_ref(), &e.slug, None, Some(10)).await?;
+            let items = front
+                .page
                 .items
                 .into_iter()
                 .map(|a| super::announcements::Item::new(tr, a, &custom))
-                .collect()
+                .collect();
+            (items, front.may_publish)
+        } else if e.local && v.account.is_some() && v.modules.resources {
+            // Without announcements, publishers still share resources.
+            let may = announcements::may_publish_for(state, &v.caller()?, &e.slug).await?;
+            (Vec::new(), may)
         } else {
-            Vec::new()
+            (Vec::new(), false)
         };
         ok(&OrganisationPage {
             c: v.chrome("directory"),

@@ -10,6 +10,7 @@ use preau::{
     AppState,
     services::{
         Caller, accounts,
+        modules::{self, Modules},
         organisations::{self, AddMember},
     },
 };
@@ -203,6 +204,32 @@ async fn an_organisation_page_lists_its_children_and_the_roles_held_there() {
         !elsewhere.has("href=\"/publish?organisation="),
         "a teacher there: {}",
         elsewhere.show()
+    );
+
+    // With announcements switched off, publishers still share resources.
+    let no_announcements = Modules {
+        announcements: false,
+        ..Modules::default()
+    };
+    modules::set(&app.state, &Caller::Operator, no_announcements)
+        .await
+        .expect("switch announcements off");
+    let theirs = advisor.get("/directory/organisations/dsden44").await;
+    assert!(
+        !theirs.has("href=\"/publish?organisation="),
+        "{}",
+        theirs.show()
+    );
+    assert!(
+        theirs.has("href=\"/resources/new?organisation=dsden44\""),
+        "{}",
+        theirs.show()
+    );
+    let page = parent.get("/directory/organisations/dsden44").await;
+    assert!(
+        !page.has("href=\"/resources/new?organisation="),
+        "{}",
+        page.show()
     );
 }
 
