@@ -370,23 +370,14 @@ pub fn views(
             key: r.public_id,
             url: r.url,
             local: r.local,
-            organisation: OrganisationRef {
-                id: org.ap_id.clone(),
-                slug: org.slug.clone(),
-                name: org.name.clone(),
-                domain: org.domain.clone(),
-            },
+            organisation: organisation_ref(org),
             author: AuthorRef {
                 id: r.author_ap_id,
                 name: r.author_name,
             },
             title: r.title,
             description: r.description,
-            licence: LicenceView {
-                label: vocabulary::licence_label(&r.licence).to_string(),
-                all_rights_reserved: r.licence == vocabulary::ALL_RIGHTS_RESERVED,
-                id: r.licence,
-            },
+            licence: licence_view(r.licence),
             levels: split_list(&r.levels),
             subjects: split_list(&r.subjects),
             tags: split_list(&r.tags),
@@ -565,6 +556,23 @@ pub async fn delete(state: &AppState, caller: &Caller, key: &str) -> AppResult<(
     Ok(())
 }
 
+fn organisation_ref(org: &OrganisationName) -> OrganisationRef {
+    OrganisationRef {
+        id: org.ap_id.clone(),
+        slug: org.slug.clone(),
+        name: org.name.clone(),
+        domain: org.domain.clone(),
+    }
+}
+
+fn licence_view(licence: String) -> LicenceView {
+    LicenceView {
+        label: vocabulary::licence_label(&licence).to_string(),
+        all_rights_reserved: licence == vocabulary::ALL_RIGHTS_RESERVED,
+        id: licence,
+    }
+}
+
 /// One resource, when the viewer may see its organisation (404 otherwise).
 pub async fn get(state: &AppState, viewer: Viewer, key: &str) -> AppResult<ResourceView> {
     let (key, settings) = (key.to_string(), state.settings.clone());
@@ -601,6 +609,62 @@ pub async fn search(
     viewer: Viewer,
     query: ResourceQuery,
 ) -> AppResult<Page<ResourceView>> {
+    search_as(state, viewer, query, views).await
+}
+
+/// A resource as the library's list shows it: none of its files and
+/// versions, which are two more queries and most of a result's size.
+#[derive(Debug)]
+pub struct ResourceLine {
+    pub key: String,
+    pub title: String,
+    pub local: bool,
+    pub organisation: OrganisationRef,
+    pub licence: LicenceView,
+    pub downloads: i64,
+}
+
+/// [`search`], as lines of the library's list.
+pub async fn library(
+    state: &AppState,
+    viewer: Viewer,
+    query: ResourceQuery,
+) -> AppResult<Page<ResourceLine>> {
+    search_as(state, viewer, query, |conn, _, rows| lines(conn, rows)).await
+}
+
+fn lines(conn: &mut DbConn, resources: Vec<Resource>) -> AppResult<Vec<ResourceLine>> {
+    let org_ids: Vec<i64> = resources.iter().map(|r| r.organisation_id).collect();
+    let orgs: HashMap<i64, OrganisationName> = organisations::names_by_ids(conn, &org_ids)?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    resources
+        .into_iter()
+        .map(|r| {
+            let org = orgs
+                .get(&r.organisation_id)
+                .ok_or_else(|| AppError::internal("resource without its organisation"))?;
+            Ok(ResourceLine {
+                key: r.public_id,
+                title: r.title,
+                local: r.local,
+                organisation: organisation_ref(org),
+                licence: licence_view(r.licence),
+                downloads: r.downloads,
+            })
+        })
+        .collect()
+}
+
+/// The search itself, with `make` turning the rows found into what the
+/// caller lists.
+async fn search_as<T: Send + 'static>(
+    state: &AppState,
+    viewer: Viewer,
+    query: ResourceQuery,
+    make: fn(&mut DbConn, &crate::config::Settings, Vec<Resource>) -> AppResult<Vec<T>>,
+) -> AppResult<Page<T>> {
     let (before, limit) = PageRequest {
         cursor: query.cursor.clone(),
         limit: query.limit.or(Some(20)),
@@ -656,7 +720,7 @@ pub async fn search(
                 search.organisation_id = Some(organisation_id(conn, &key)?);
             }
             let rows = rows::search(conn, &search, before, limit + 1)?;
-            Page::try_from_rows_with(rows, limit, |r| r.id, |rows| views(conn, &settings, rows))
+            Page::try_from_rows_with(rows, limit, |r| r.id, |rows| make(conn, &settings, rows))
         })
         .await
 }

@@ -18,7 +18,7 @@ use crate::{
     error::{AppError, AppResult, ErrorKind},
     services::{
         modules::{self, Module},
-        resources::{self, ResourceMeta, ResourceQuery, ResourceView, VersionMeta},
+        resources::{self, ResourceLine, ResourceMeta, ResourceQuery, ResourceView, VersionMeta},
     },
     vocabulary::{LEVELS, LICENCES, SUBJECTS, fold_keyword},
     web::i18n::{Locale, Tr},
@@ -129,7 +129,7 @@ struct LibraryPage {
     licences: &'static [(&'static str, &'static str)],
     levels: Vec<(&'static str, &'static str)>,
     subjects: Vec<String>,
-    results: Vec<ResourceView>,
+    results: Vec<ResourceLine>,
     next: Option<String>,
 }
 
@@ -141,7 +141,7 @@ async fn library(
     let result = async {
         modules::require(&state, Module::Resources).await?;
         let tr = v.tr();
-        let page = resources::search(
+        let page = resources::library(
             &state,
             v.viewer(),
             ResourceQuery {

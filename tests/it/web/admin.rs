@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use axum::http::StatusCode;
 
-use super::{Browser, PASSWORD, Upload, circo, publish_outing};
+use super::{Browser, PASSWORD, Upload, circo, markup::item_around, publish_outing};
 
 const SHEET: Upload = Upload {
     field: "files",
@@ -506,6 +506,16 @@ async fn a_shared_resource_is_downloaded_and_the_statistics_count_it_all() {
     assert!(prof.get(&page_path).await.has("2 téléchargement(s)"));
     let found = prof.get("/resources?q=agneau&level=cycle-3").await;
     assert!(found.has("Le loup et l&#39;agneau"), "{}", found.show());
+    // Its line: where it comes from, its licence and its downloads.
+    let line = item_around(&found.html, "Le loup et l&#39;agneau").expect("its line");
+    for part in [
+        page_path.as_str(),
+        "Circonscription Nantes 3",
+        "Creative Commons Attribution 4.0",
+        "2 téléchargement(s)",
+    ] {
+        assert!(line.contains(part), "{part}: {line}");
+    }
     let none = prof.get("/resources?q=agneau&level=lycee").await;
     assert!(!none.has("Le loup et l&#39;agneau"), "{}", none.show());
 
