@@ -289,9 +289,20 @@ pub fn usage_counts(conn: &mut DbConn) -> QueryResult<(i64, i64, i64)> {
     Ok((total, active(30)?, active(180)?))
 }
 
-pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Account>> {
+/// Who a read report lists: the local, enabled accounts among `ids`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
+pub struct Addressee {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+}
+
+pub fn local_enabled_among(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Addressee>> {
     accounts::table
         .filter(one_of(accounts::id, ids))
-        .select(columns::<Account>())
+        .filter(accounts::local.eq(true))
+        .filter(accounts::disabled.eq(false))
+        .select(columns::<Addressee>())
         .fetch(conn)
 }

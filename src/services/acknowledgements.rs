@@ -16,7 +16,7 @@ use crate::{
     AppState,
     db::{
         DbConn,
-        accounts::{self, Account},
+        accounts::{self, Account, Addressee},
         acknowledgements,
         announcements::Announcement,
         home_feed, organisations,
@@ -90,12 +90,9 @@ pub struct ReadReport {
 
 /// The local accounts an announcement is addressed to (its home feed
 /// readers), enabled ones only.
-fn addressed_accounts(conn: &mut DbConn, row: &Announcement) -> AppResult<Vec<Account>> {
+fn addressed_accounts(conn: &mut DbConn, row: &Announcement) -> AppResult<Vec<Addressee>> {
     let ids = home_feed::readers(conn, row)?;
-    Ok(accounts::by_ids(conn, &ids)?
-        .into_iter()
-        .filter(|a| a.local && !a.disabled)
-        .collect())
+    Ok(accounts::local_enabled_among(conn, &ids)?)
 }
 
 fn publisher_check(conn: &mut DbConn, caller: &Caller, row: &Announcement) -> AppResult<()> {

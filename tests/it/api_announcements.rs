@@ -437,6 +437,30 @@ async fn the_publisher_sees_who_read_and_reminds_the_others() {
         ]
     );
 
+    // A disabled account is no longer counted, nor reminded.
+    let disable = serde_json::from_value(json!({"disabled": true})).expect("a change");
+    preau::services::accounts::update(
+        &c.app.state,
+        &preau::services::Caller::Operator,
+        "parent",
+        disable,
+    )
+    .await
+    .expect("disable parent");
+    let report = c
+        .app
+        .get(
+            &format!("/api/v1/announcements/{key}/reads"),
+            Some(&c.advisor),
+        )
+        .await;
+    assert_eq!(report.body["not_read"], 2, "{}", report.body);
+    assert!(
+        !report.body.to_string().contains("\"parent\""),
+        "{}",
+        report.body
+    );
+
     let reminded = c
         .app
         .call(
@@ -446,7 +470,7 @@ async fn the_publisher_sees_who_read_and_reminds_the_others() {
             None,
         )
         .await;
-    assert_eq!(reminded.body["reminded"], 3, "{}", reminded.body);
+    assert_eq!(reminded.body["reminded"], 2, "{}", reminded.body);
     let notes = c.app.get("/api/v1/notifications", Some(&c.director)).await;
     assert_eq!(notes.body["items"][0]["kind"], "reminder", "{}", notes.body);
     assert_eq!(notes.body["items"][0]["announcement"]["title"], "Enquête");
