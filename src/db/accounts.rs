@@ -157,6 +157,29 @@ pub fn local_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Optio
 }
 
 /// Local accounts after `after_id`, by id, for cursor pagination.
+/// What the admins' list of accounts shows of each.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
+pub struct RosterEntry {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub disabled: bool,
+}
+
+/// Local accounts in creation order after `after_id`, as the admins' list
+/// shows them.
+pub fn roster(conn: &mut DbConn, after_id: i64, limit: i64) -> QueryResult<Vec<RosterEntry>> {
+    accounts::table
+        .filter(accounts::local.eq(true))
+        .filter(accounts::id.gt(after_id))
+        .order(accounts::id.asc())
+        .limit(limit)
+        .select(columns::<RosterEntry>())
+        .fetch(conn)
+}
+
 pub fn list_local(
     conn: &mut DbConn,
     after_id: i64,

@@ -286,13 +286,7 @@ pub async fn list(
             let rows = rows::list_local(conn, after, limit + 1)?;
             let page = Page::from_rows(rows, limit, |a| a.id, |a| a);
             let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();
-            let mut held: HashMap<i64, Vec<MembershipView>> = HashMap::new();
-            for m in memberships::of_accounts(conn, &ids)? {
-                held.entry(m.account_id).or_default().push(MembershipView {
-                    organisation: m.organisation_slug,
-                    role: m.role,
-                });
-            }
+            let mut held = memberships_of(conn, &ids)?;
             Ok::<_, AppError>(Page {
                 items: page
                     .items
@@ -306,6 +300,65 @@ pub async fn list(
             })
         })
         .await
+}
+
+/// An account as the admins' list shows it.
+#[derive(Debug)]
+pub struct RosterLine {
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub disabled: bool,
+    pub memberships: Vec<MembershipView>,
+}
+
+/// [`list`] as the admins' page shows it: five columns of each account
+/// instead of its whole profile (instance admins only).
+pub async fn roster(
+    state: &AppState,
+    caller: &Caller,
+    page: &PageRequest,
+) -> AppResult<Page<RosterLine>> {
+    if !caller.is_instance_admin() {
+        return Err(AppError::forbidden("only instance admins list accounts")
+            .says("refused.admins_only", &[]));
+    }
+    let (after, limit) = page.bounds()?;
+    state
+        .db
+        .read(move |conn| {
+            let rows = rows::roster(conn, after, limit + 1)?;
+            let page = Page::from_rows(rows, limit, |a| a.id, |a| a);
+            let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();
+            let mut held = memberships_of(conn, &ids)?;
+            Ok::<_, AppError>(Page {
+                items: page
+                    .items
+                    .into_iter()
+                    .map(|a| RosterLine {
+                        memberships: held.remove(&a.id).unwrap_or_default(),
+                        username: a.username,
+                        display_name: a.display_name,
+                        is_admin: a.is_admin,
+                        disabled: a.disabled,
+                    })
+                    .collect(),
+                next_cursor: page.next_cursor,
+            })
+        })
+        .await
+}
+
+/// The memberships of some accounts, by account, in one query.
+fn memberships_of(conn: &mut DbConn, ids: &[i64]) -> AppResult<HashMap<i64, Vec<MembershipView>>> {
+    let mut held: HashMap<i64, Vec<MembershipView>> = HashMap::new();
+    for m in memberships::of_accounts(conn, ids)? {
+        held.entry(m.account_id).or_default().push(MembershipView {
+            organisation: m.organisation_slug,
+            role: m.role,
+        });
+    }
+    Ok(held)
 }
 
 /// Changes a profile: the owner changes their own, instance admins any, and

@@ -195,6 +195,23 @@ async fn admins_create_accounts_organisations_and_roles_and_nobody_else_does() {
     ] {
         assert_eq!(prof.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
     }
+    // The admins' list of accounts refuses anyone else behind the page too.
+    let prof_account = c
+        .app
+        .state
+        .db
+        .run(|conn| {
+            Ok::<_, preau::AppError>(
+                preau::db::accounts::local_by_username(conn, "prof")?.expect("prof"),
+            )
+        })
+        .await
+        .expect("prof's account");
+    let as_prof = preau::services::Caller::Account(Box::new(prof_account));
+    let refused = preau::services::accounts::roster(&c.app.state, &as_prof, &Default::default())
+        .await
+        .expect_err("a teacher lists no accounts");
+    assert_eq!(refused.kind.status(), StatusCode::FORBIDDEN);
     let prof_csrf = prof.csrf().await;
     let forged = prof
         .post(

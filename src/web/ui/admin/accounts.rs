@@ -15,7 +15,7 @@ use crate::{
     error::AppResult,
     services::{
         Caller,
-        accounts::{self, AccountView, CreateAccount, UpdateAccount},
+        accounts::{self, CreateAccount, RosterLine, UpdateAccount},
         pagination::PageRequest,
     },
     web::ui::{Chrome, Visitor, WebForm, checked, encode, render},
@@ -46,7 +46,7 @@ struct AccountForm {
 #[template(path = "admin/accounts.html")]
 struct AccountsPage {
     c: Chrome,
-    accounts: Vec<AccountView>,
+    accounts: Vec<RosterLine>,
     next: Option<String>,
     f: AccountForm,
     error: Option<String>,
@@ -60,7 +60,7 @@ async fn accounts_view(
     f: AccountForm,
     error: Option<String>,
 ) -> AppResult<Response> {
-    let page = accounts::list(
+    let page = accounts::roster(
         state,
         caller,
         &PageRequest {
