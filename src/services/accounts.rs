@@ -284,20 +284,12 @@ pub async fn list(
         .db
         .read(move |conn| {
             let rows = rows::list_local(conn, after, limit + 1)?;
-            let page = Page::from_rows(rows, limit, |a| a.id, |a| a);
-            let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();
-            let mut held = memberships_of(conn, &ids)?;
-            Ok::<_, AppError>(Page {
-                items: page
-                    .items
-                    .into_iter()
-                    .map(|a| {
-                        let memberships = held.remove(&a.id).unwrap_or_default();
-                        view_of(&caller, a, memberships)
-                    })
-                    .collect(),
-                next_cursor: page.next_cursor,
-            })
+            Page::try_from_rows_with(
+                rows,
+                limit,
+                |a| a.id,
+                |rows| with_memberships(conn, rows, |a| a.id, |a, held| view_of(&caller, a, held)),
+            )
         })
         .await
 }
@@ -328,37 +320,51 @@ pub async fn roster(
         .db
         .read(move |conn| {
             let rows = rows::roster(conn, after, limit + 1)?;
-            let page = Page::from_rows(rows, limit, |a| a.id, |a| a);
-            let ids: Vec<i64> = page.items.iter().map(|a| a.id).collect();
-            let mut held = memberships_of(conn, &ids)?;
-            Ok::<_, AppError>(Page {
-                items: page
-                    .items
-                    .into_iter()
-                    .map(|a| RosterLine {
-                        memberships: held.remove(&a.id).unwrap_or_default(),
-                        username: a.username,
-                        display_name: a.display_name,
-                        is_admin: a.is_admin,
-                        disabled: a.disabled,
-                    })
-                    .collect(),
-                next_cursor: page.next_cursor,
-            })
+            Page::try_from_rows_with(
+                rows,
+                limit,
+                |a| a.id,
+                |rows| {
+                    with_memberships(
+                        conn,
+                        rows,
+                        |a| a.id,
+                        |a, memberships| RosterLine {
+                            memberships,
+                            username: a.username,
+                            display_name: a.display_name,
+                            is_admin: a.is_admin,
+                            disabled: a.disabled,
+                        },
+                    )
+                },
+            )
         })
         .await
 }
 
-/// The memberships of some accounts, by account, in one query.
-fn memberships_of(conn: &mut DbConn, ids: &[i64]) -> AppResult<HashMap<i64, Vec<MembershipView>>> {
+/// Account rows made into `T` with their memberships, read in one query.
+fn with_memberships<R, T>(
+    conn: &mut DbConn,
+    rows: Vec<R>,
+    id: fn(&R) -> i64,
+    make: impl Fn(R, Vec<MembershipView>) -> T,
+) -> AppResult<Vec<T>> {
+    let ids: Vec<i64> = rows.iter().map(id).collect();
     let mut held: HashMap<i64, Vec<MembershipView>> = HashMap::new();
-    for m in memberships::of_accounts(conn, ids)? {
+    for m in memberships::of_accounts(conn, &ids)? {
         held.entry(m.account_id).or_default().push(MembershipView {
             organisation: m.organisation_slug,
             role: m.role,
         });
     }
-    Ok(held)
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let memberships = held.remove(&id(&row)).unwrap_or_default();
+            make(row, memberships)
+        })
+        .collect())
 }
 
 /// Changes a profile: the owner changes their own, instance admins any, and
