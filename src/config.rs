@@ -57,6 +57,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub storage: StorageSettings,
     pub log: LogSettings,
+    pub metrics: MetricsSettings,
 }
 
 /// Where uploaded files live: a directory under `data_dir` by default, or
@@ -217,6 +218,16 @@ pub struct LogSettings {
     pub format: LogFormat,
 }
 
+/// Who may read `/metrics`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// When set, `/metrics` answers only requests that carry
+    /// `Authorization: Bearer <token>` (Prometheus's `authorization`
+    /// setting); empty, anyone who reaches it reads it.
+    pub token: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -237,6 +248,7 @@ impl Default for Settings {
             limits: LimitSettings::default(),
             storage: StorageSettings::default(),
             log: LogSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -406,6 +418,7 @@ const ENV_OVERRIDES: &[(&str, &str, EnvKind)] = &[
     ),
     ("PREAU_LOG_FILTER", "log.filter", EnvKind::Text),
     ("PREAU_LOG_FORMAT", "log.format", EnvKind::Text),
+    ("PREAU_METRICS_TOKEN", "metrics.token", EnvKind::Text),
 ];
 
 /// The file read when `--config` is not given, if it exists.

@@ -8,6 +8,31 @@ use serde_json::json;
 
 use crate::harness::TestApp;
 
+/// `/metrics` is open by default; with `metrics.token` set it answers only
+/// that bearer token, and an account's API token is not it.
+#[tokio::test]
+async fn metrics_answer_only_their_token_when_one_is_set() {
+    let open = TestApp::new().await;
+    assert_eq!(open.get("/metrics", None).await.status, StatusCode::OK);
+
+    let app = TestApp::with_settings(|s| s.metrics.token = "jeton-de-supervision".into()).await;
+    let admin = app.admin().await;
+    for token in [None, Some("jeton-de-supervisio"), Some(admin.as_str())] {
+        let refused = app.get("/metrics", token).await;
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{token:?}");
+        assert!(refused.headers.contains_key(header::WWW_AUTHENTICATE));
+    }
+    let read = app.get("/metrics", Some("jeton-de-supervision")).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(
+        read.headers[header::CONTENT_TYPE]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("text/plain")),
+        "{:?}",
+        read.headers
+    );
+}
+
 #[tokio::test]
 async fn bad_tokens_are_401_without_saying_what_was_wrong() {
     let app = TestApp::new().await;
