@@ -156,7 +156,6 @@ pub fn local_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Optio
         .optional()
 }
 
-/// Local accounts after `after_id`, by id, for cursor pagination.
 /// What the admins' list of accounts shows of each.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
@@ -180,6 +179,7 @@ pub fn roster(conn: &mut DbConn, after_id: i64, limit: i64) -> QueryResult<Vec<R
         .fetch(conn)
 }
 
+/// Local accounts after `after_id`, by id, for cursor pagination.
 pub fn list_local(
     conn: &mut DbConn,
     after_id: i64,
