@@ -66,37 +66,22 @@ impl Readers {
         E: From<DbError>,
     {
         let mut conn = self.take()?;
-        control(&mut conn, Control::Begin).map_err(DbError::from)?;
+        statements::Begin.exec(&mut conn).map_err(DbError::from)?;
         let result = f(&mut conn);
         // Nothing was written: ending the transaction cannot fail but for a
         // broken connection, which is then dropped.
-        if control(&mut conn, Control::Commit).is_ok() {
+        if statements::Commit.exec(&mut conn).is_ok() {
             self.give_back(conn);
         }
         result
     }
 }
 
-/// The two statements around a read.
-#[derive(Debug, Clone, Copy)]
-enum Control {
-    Begin,
-    Commit,
-}
-
-/// Runs `BEGIN` or `COMMIT` as a statement diesel prepares once per
-/// connection: `batch_execute` parses its text again on every call, which
-/// was 3% of the organisation page's CPU (two per read, five reads).
-fn control(conn: &mut DbConn, which: Control) -> diesel::QueryResult<()> {
-    match which {
-        Control::Begin => statements::Begin.exec(conn),
-        Control::Commit => statements::Commit.exec(conn),
-    }
-    .map(|_| ())
-}
-
-/// One type per statement: diesel keys its cache of prepared statements
-/// by the query's type, so the two must not share one.
+/// `BEGIN` and `COMMIT` as statements diesel prepares once per connection:
+/// `batch_execute` parses its text again on every call, which was 3% of
+/// the organisation page's CPU (two per read, five reads). One type per
+/// statement: diesel keys its cache of prepared statements by the query's
+/// type, so the two must not share one.
 mod statements {
     use diesel::{
         QueryResult, RunQueryDsl,
