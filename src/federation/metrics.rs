@@ -16,7 +16,9 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{AppState, db::outbox, error::AppError};
+use sha2::{Digest, Sha256};
+
+use crate::{AppState, db::outbox, error::AppError, web::extract::bearer_token};
 
 #[derive(Default)]
 pub struct Counter(AtomicU64);
@@ -70,11 +72,16 @@ fn label(value: &str) -> String {
 
 pub async fn render(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
+    parts: axum::http::request::Parts,
 ) -> Result<Response, AppError> {
     let wanted = &state.settings.metrics.token;
-    if !wanted.is_empty() && !carries_token(&headers, wanted) {
-        return Err(AppError::unauthorized());
+    if !wanted.is_empty() {
+        let given = bearer_token(&parts)?.ok_or_else(AppError::unauthorized)?;
+        // Compared as SHA-256 digests, so the time the comparison takes
+        // says nothing about how much of a guess was right.
+        if Sha256::digest(given) != Sha256::digest(wanted) {
+            return Err(AppError::unauthorized());
+        }
     }
     let lanes = state
         .db
@@ -182,18 +189,4 @@ pub async fn render(
         HeaderValue::from_static("text/plain; version=0.0.4"),
     );
     Ok(response)
-}
-
-/// Whether the request's bearer token is `wanted`. The two are compared as
-/// SHA-256 digests, so the time the comparison takes says nothing about how
-/// much of a guess was right.
-fn carries_token(headers: &axum::http::HeaderMap, wanted: &str) -> bool {
-    use sha2::{Digest, Sha256};
-    let given = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    given.is_some_and(|given| Sha256::digest(given) == Sha256::digest(wanted))
 }
