@@ -46,6 +46,24 @@ pub struct Announcement {
     pub received_at: NaiveDateTime,
 }
 
+/// What a list of announcements shows of each: no body, no addresses.
+/// Pages list announcements by the twenty; reading every column for a
+/// title and a summary was a tenth of a timeline's work.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = announcements)]
+pub struct AnnouncementLine {
+    pub id: i64,
+    pub public_id: String,
+    pub organisation_id: i64,
+    pub title: String,
+    pub summary: String,
+    pub category: String,
+    pub pinned: bool,
+    pub ack_requested: bool,
+    #[diesel(deserialize_as = Stamp)]
+    pub published_at: NaiveDateTime,
+}
+
 impl Announcement {
     /// The roles it is addressed to; empty means every role.
     pub fn roles(&self) -> Vec<&str> {
@@ -273,6 +291,19 @@ trait Predicates<DB> {
     fn predicate(&self) -> Predicate<DB>;
 }
 
+/// A listing before it chooses its columns: each listing reads whole rows
+/// for the API and feeds, and lines for pages, under the same conditions.
+type Listing<DB> = announcements::BoxedQuery<'static, DB>;
+
+/// The listings a [`Filter`] narrows, newest first, for one backend.
+trait Listings<DB> {
+    /// Announcements visible to an audience.
+    fn visible(&self, audience: &Audience, limit: i64) -> Listing<DB>;
+    /// One organisation's announcements: every one for its publishers,
+    /// public ones only for feeds and anonymous readers.
+    fn of_organisation(&self, organisation_id: i64, public_only: bool, limit: i64) -> Listing<DB>;
+}
+
 macro_rules! predicates_for {
     ($db:ty) => {
         impl Predicates<$db> for Audience {
@@ -336,6 +367,36 @@ macro_rules! predicates_for {
                 all
             }
         }
+
+        impl Listings<$db> for Filter {
+            fn visible(&self, audience: &Audience, limit: i64) -> Listing<$db> {
+                announcements::table
+                    .filter(Predicates::<$db>::predicate(audience))
+                    .filter(Predicates::<$db>::predicate(self))
+                    .order(announcements::id.desc())
+                    .limit(limit)
+                    .into_boxed()
+            }
+
+            fn of_organisation(
+                &self,
+                organisation_id: i64,
+                public_only: bool,
+                limit: i64,
+            ) -> Listing<$db> {
+                let query = announcements::table
+                    .filter(announcements::organisation_id.eq(organisation_id))
+                    .filter(Predicates::<$db>::predicate(self))
+                    .order(announcements::id.desc())
+                    .limit(limit)
+                    .into_boxed();
+                if public_only {
+                    query.filter(announcements::public.eq(true))
+                } else {
+                    query
+                }
+            }
+        }
     };
 }
 
@@ -352,13 +413,28 @@ pub fn visible(
     if audience.is_empty() {
         return Ok(Vec::new());
     }
-    crate::per_backend!(conn, |c: DB| announcements::table
-        .filter(Predicates::<DB>::predicate(audience))
-        .filter(Predicates::<DB>::predicate(filter))
-        .select(columns::<Announcement>())
-        .order(announcements::id.desc())
-        .limit(limit)
-        .load(c))
+    crate::per_backend!(conn, |c: DB| Listings::<DB>::visible(
+        filter, audience, limit
+    )
+    .select(columns::<Announcement>())
+    .load(c))
+}
+
+/// [`visible`], as lines.
+pub fn visible_lines(
+    conn: &mut DbConn,
+    audience: &Audience,
+    filter: &Filter,
+    limit: i64,
+) -> QueryResult<Vec<AnnouncementLine>> {
+    if audience.is_empty() {
+        return Ok(Vec::new());
+    }
+    crate::per_backend!(conn, |c: DB| Listings::<DB>::visible(
+        filter, audience, limit
+    )
+    .select(columns::<AnnouncementLine>())
+    .load(c))
 }
 
 /// One organisation's announcements, newest first: every one for its
@@ -370,21 +446,32 @@ pub fn of_organisation(
     filter: &Filter,
     limit: i64,
 ) -> QueryResult<Vec<Announcement>> {
-    crate::per_backend!(conn, |c: DB| {
-        let public: Predicate<DB> = if public_only {
-            Box::new(announcements::public.eq(true))
-        } else {
-            Box::new(true.into_sql::<Bool>())
-        };
-        announcements::table
-            .filter(announcements::organisation_id.eq(organisation_id))
-            .filter(public)
-            .filter(Predicates::<DB>::predicate(filter))
-            .select(columns::<Announcement>())
-            .order(announcements::id.desc())
-            .limit(limit)
-            .load(c)
-    })
+    crate::per_backend!(conn, |c: DB| Listings::<DB>::of_organisation(
+        filter,
+        organisation_id,
+        public_only,
+        limit
+    )
+    .select(columns::<Announcement>())
+    .load(c))
+}
+
+/// [`of_organisation`], as lines.
+pub fn lines_of_organisation(
+    conn: &mut DbConn,
+    organisation_id: i64,
+    public_only: bool,
+    filter: &Filter,
+    limit: i64,
+) -> QueryResult<Vec<AnnouncementLine>> {
+    crate::per_backend!(conn, |c: DB| Listings::<DB>::of_organisation(
+        filter,
+        organisation_id,
+        public_only,
+        limit
+    )
+    .select(columns::<AnnouncementLine>())
+    .load(c))
 }
 
 pub fn count_local(conn: &mut DbConn) -> QueryResult<i64> {

@@ -15,7 +15,7 @@ use diesel::{prelude::*, result::QueryResult, sql_query};
 
 use super::{
     DbConn, accounts,
-    announcements::{Announcement, Filter},
+    announcements::{Announcement, AnnouncementLine, Filter},
     one_of,
     schema::{acknowledgements, announcements, home_feed, memberships, organisations},
 };
@@ -217,6 +217,67 @@ pub fn rebuild_all(conn: &mut DbConn) -> QueryResult<usize> {
     fill(conn, None, None, None, None)
 }
 
+/// A page of a home timeline before it chooses its columns: the API reads
+/// whole rows and pages read lines, under the same conditions.
+type Feed<DB> = diesel::helper_types::IntoBoxed<
+    'static,
+    diesel::helper_types::InnerJoin<home_feed::table, announcements::table>,
+    DB,
+>;
+
+/// The feed query, for one backend (a boxed query names its backend).
+trait FeedQuery<DB> {
+    /// [`Feed`], which names the backend.
+    type Query;
+    fn feed(&self, account_id: i64, limit: i64) -> Self::Query;
+}
+
+macro_rules! feed_query_for {
+    ($db:ty) => {
+        impl FeedQuery<$db> for Filter {
+            type Query = Feed<$db>;
+
+            fn feed(&self, account_id: i64, limit: i64) -> Feed<$db> {
+                let mut query = home_feed::table
+                    .inner_join(announcements::table)
+                    .filter(home_feed::account_id.eq(account_id))
+                    .order(home_feed::announcement_id.desc())
+                    .limit(limit)
+                    .into_boxed();
+                if let Some(org) = self.organisation_id {
+                    query = query.filter(home_feed::organisation_id.eq(org));
+                }
+                if let Some(before) = self.before_id {
+                    query = query.filter(home_feed::announcement_id.lt(before));
+                }
+                if let Some(category) = &self.category {
+                    query = query.filter(announcements::category.eq(category.clone()));
+                }
+                if let Some(now) = self.live_at {
+                    query = query.filter(
+                        announcements::expires_at
+                            .is_null()
+                            .or(announcements::expires_at.gt(now).assume_not_null()),
+                    );
+                }
+                if let Some(account) = self.unread_by {
+                    query = query.filter(diesel::dsl::not(diesel::dsl::exists(
+                        acknowledgements::table
+                            .filter(
+                                acknowledgements::announcement_id.eq(home_feed::announcement_id),
+                            )
+                            .filter(acknowledgements::account_id.eq(account)),
+                    )));
+                }
+                query
+            }
+        }
+    };
+}
+
+feed_query_for!(diesel::sqlite::Sqlite);
+feed_query_for!(diesel::pg::Pg);
+
 /// A page of an account's home timeline, newest first.
 pub fn page(
     conn: &mut DbConn,
@@ -224,37 +285,23 @@ pub fn page(
     filter: &Filter,
     limit: i64,
 ) -> QueryResult<Vec<Announcement>> {
-    crate::per_backend!(conn, |c: DB| {
-        let mut query = home_feed::table
-            .inner_join(announcements::table)
-            .filter(home_feed::account_id.eq(account_id))
-            .select(columns::<Announcement>())
-            .order(home_feed::announcement_id.desc())
-            .limit(limit)
-            .into_boxed::<DB>();
-        if let Some(org) = filter.organisation_id {
-            query = query.filter(home_feed::organisation_id.eq(org));
-        }
-        if let Some(before) = filter.before_id {
-            query = query.filter(home_feed::announcement_id.lt(before));
-        }
-        if let Some(category) = &filter.category {
-            query = query.filter(announcements::category.eq(category.clone()));
-        }
-        if let Some(now) = filter.live_at {
-            query = query.filter(
-                announcements::expires_at
-                    .is_null()
-                    .or(announcements::expires_at.gt(now).assume_not_null()),
-            );
-        }
-        if let Some(account) = filter.unread_by {
-            query = query.filter(diesel::dsl::not(diesel::dsl::exists(
-                acknowledgements::table
-                    .filter(acknowledgements::announcement_id.eq(home_feed::announcement_id))
-                    .filter(acknowledgements::account_id.eq(account)),
-            )));
-        }
-        query.load(c)
-    })
+    crate::per_backend!(conn, |c: DB| FeedQuery::<DB>::feed(
+        filter, account_id, limit
+    )
+    .select(columns::<Announcement>())
+    .load(c))
+}
+
+/// [`page`], as lines.
+pub fn lines(
+    conn: &mut DbConn,
+    account_id: i64,
+    filter: &Filter,
+    limit: i64,
+) -> QueryResult<Vec<AnnouncementLine>> {
+    crate::per_backend!(conn, |c: DB| FeedQuery::<DB>::feed(
+        filter, account_id, limit
+    )
+    .select(columns::<AnnouncementLine>())
+    .load(c))
 }

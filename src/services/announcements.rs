@@ -11,7 +11,7 @@ use super::{
     Caller, double_option,
     organisations::{can_manage, local_org},
     pagination::Page,
-    timeline::{self, AnnouncementView},
+    timeline::{self, AnnouncementView, Listed},
 };
 use crate::{
     AppState,
@@ -527,22 +527,23 @@ pub async fn of_organisation(
 }
 
 /// What an organisation's page shows of its announcements.
-pub struct Front {
+pub struct Front<T> {
     /// As [`of_organisation`] lists them.
-    pub page: Page<AnnouncementView>,
+    pub page: Page<T>,
     /// Whether the reader may publish there (`may_publish`).
     pub may_publish: bool,
 }
 
-/// [`of_organisation`], and whether the reader publishes there: the page
-/// needs both, and the second is decided on the way to the first.
-pub async fn front_of(
+/// [`of_organisation`], whole or as lines, and whether the reader
+/// publishes there: the page needs both, and the second is decided on the
+/// way to the first.
+pub async fn front_of<T: Listed + Send + 'static>(
     state: &AppState,
     reader: Option<&Account>,
     slug: &str,
     cursor: Option<String>,
     limit: Option<i64>,
-) -> AppResult<Front> {
+) -> AppResult<Front<T>> {
     let (before_id, limit) = timeline::page_bounds(cursor, limit)?;
     let (reader, slug) = (reader.cloned(), slug.to_string());
     state
@@ -560,21 +561,18 @@ pub async fn front_of(
                 None => false,
             };
             let rows = if publisher {
-                rows::of_organisation(conn, org.id, false, &filter, limit + 1)?
+                T::of_organisation(conn, org.id, false, &filter, limit + 1)?
             } else {
                 let mut audience = match &reader {
                     Some(account) => timeline::audience_of(conn, account)?.only(org.id),
                     None => rows::Audience::default(),
                 };
                 audience.public_of.push(org.id);
-                rows::visible(conn, &audience, &filter, limit + 1)?
+                T::visible(conn, &audience, &filter, limit + 1)?
             };
-            let page = Page::try_from_rows_with(
-                rows,
-                limit,
-                |r| r.id,
-                |rows| timeline::views(conn, rows, reader.as_ref().map(|a| a.id)),
-            )?;
+            let page = Page::try_from_rows_with(rows, limit, T::id, |rows| {
+                T::views(conn, rows, reader.as_ref().map(|a| a.id))
+            })?;
             Ok(Front {
                 page,
                 may_publish: publisher,

@@ -20,12 +20,13 @@ use crate::{
         self, DbConn,
         accounts::Account,
         acknowledgements,
-        announcements::{self, Announcement, Audience, Filter},
+        announcements::{self, Announcement, AnnouncementLine, Audience, Filter},
         follows, home_feed, memberships,
         organisations::{self, Organisation},
     },
     error::{AppError, AppResult},
 };
+use diesel::QueryResult;
 
 /// The audience an account belongs to.
 pub fn audience_of(conn: &mut DbConn, account: &Account) -> Result<Audience, AppError> {
@@ -137,18 +138,173 @@ pub struct AnnouncementView {
     pub read: Option<bool>,
 }
 
-/// Views of some rows, loading their organisations, attachments and the
-/// reader's acknowledgements in one query each.
-pub fn views(
+/// An announcement as a list on a page shows it: its title and summary,
+/// not its body, addresses or attachments.
+#[derive(Debug, Clone)]
+pub struct AnnouncementLineView {
+    pub key: String,
+    pub organisation_name: String,
+    pub title: String,
+    pub summary: String,
+    pub category: String,
+    pub pinned: bool,
+    pub ack_requested: bool,
+    pub published: DateTime<Utc>,
+    /// As [`AnnouncementView::read`].
+    pub read: Option<bool>,
+}
+
+/// What a listing reads of each announcement and how it shows it: whole,
+/// for the API and feeds, or as a line, for pages. The listings' rules
+/// are the same either way; only the columns differ.
+pub trait Listed: Sized {
+    type Row;
+    fn id(row: &Self::Row) -> i64;
+    /// `home_feed::page` or `home_feed::lines`.
+    fn home(
+        conn: &mut DbConn,
+        account_id: i64,
+        filter: &Filter,
+        limit: i64,
+    ) -> QueryResult<Vec<Self::Row>>;
+    /// `announcements::visible` or `visible_lines`.
+    fn visible(
+        conn: &mut DbConn,
+        audience: &Audience,
+        filter: &Filter,
+        limit: i64,
+    ) -> QueryResult<Vec<Self::Row>>;
+    /// `announcements::of_organisation` or `lines_of_organisation`.
+    fn of_organisation(
+        conn: &mut DbConn,
+        organisation_id: i64,
+        public_only: bool,
+        filter: &Filter,
+        limit: i64,
+    ) -> QueryResult<Vec<Self::Row>>;
+    fn views(conn: &mut DbConn, rows: Vec<Self::Row>, reader: Option<i64>) -> AppResult<Vec<Self>>;
+}
+
+impl Listed for AnnouncementView {
+    type Row = Announcement;
+
+    fn id(row: &Announcement) -> i64 {
+        row.id
+    }
+
+    fn home(
+        conn: &mut DbConn,
+        account_id: i64,
+        filter: &Filter,
+        limit: i64,
+    ) -> QueryResult<Vec<Announcement>> {
+        home_feed::page(conn, account_id, filter, limit)
+    }
+
+    fn visible(
+        conn: &mut DbConn,
+        audience: &Audience,
+        filter: &Filter,
+        limit: i64,
+    ) -> QueryResult<Vec<Announcement>> {
+        announcements::visible(conn, audience, filter, limit)
+    }
+
+    fn of_organisation(
+        conn: &mut DbConn,
+        organisation_id: i64,
+        public_only: bool,
+        filter: &Filter,
+        limit: i64,
+    ) -> QueryResult<Vec<Announcement>> {
+        announcements::of_organisation(conn, organisation_id, public_only, filter, limit)
+    }
+
+    fn views(
+        conn: &mut DbConn,
+        rows: Vec<Announcement>,
+        reader: Option<i64>,
+    ) -> AppResult<Vec<Self>> {
+        views(conn, rows, reader)
+    }
+}
+
+impl Listed for AnnouncementLineView {
+    type Row = AnnouncementLine;
+
+    fn id(row: &AnnouncementLine) -> i64 {
+        row.id
+    }
+
+    fn home(
+        conn: &mut DbConn,
+        account_id: i64,
+        filter: &Filter,
+        limit: i64,
+    ) -> QueryResult<Vec<AnnouncementLine>> {
+        home_feed::lines(conn, account_id, filter, limit)
+    }
+
+    fn visible(
+        conn: &mut DbConn,
+        audience: &Audience,
+        filter: &Filter,
+        limit: i64,
+    ) -> QueryResult<Vec<AnnouncementLine>> {
+        announcements::visible_lines(conn, audience, filter, limit)
+    }
+
+    fn of_organisation(
+        conn: &mut DbConn,
+        organisation_id: i64,
+        public_only: bool,
+        filter: &Filter,
+        limit: i64,
+    ) -> QueryResult<Vec<AnnouncementLine>> {
+        announcements::lines_of_organisation(conn, organisation_id, public_only, filter, limit)
+    }
+
+    fn views(
+        conn: &mut DbConn,
+        rows: Vec<AnnouncementLine>,
+        reader: Option<i64>,
+    ) -> AppResult<Vec<Self>> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let names = organisation_names(conn, rows.iter().map(|r| r.organisation_id))?;
+        let read = match reader {
+            Some(account) => Some(acknowledgements::read_by(conn, account, &ids)?),
+            None => None,
+        };
+        rows.into_iter()
+            .map(|row| {
+                let organisation = names
+                    .get(&row.organisation_id)
+                    .ok_or_else(|| AppError::internal("announcement without organisation"))?;
+                Ok(Self {
+                    organisation_name: organisation.name.clone(),
+                    read: read.as_ref().map(|set| set.contains(&row.id)),
+                    key: row.public_id,
+                    title: row.title,
+                    summary: row.summary,
+                    category: row.category,
+                    pinned: row.pinned,
+                    ack_requested: row.ack_requested,
+                    published: row.published_at.and_utc(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The organisations of some announcements, by id.
+fn organisation_names(
     conn: &mut DbConn,
-    rows: Vec<Announcement>,
-    reader: Option<i64>,
-) -> Result<Vec<AnnouncementView>, AppError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut org_ids: Vec<i64> = rows.iter().map(|r| r.organisation_id).collect();
-    org_ids.sort_unstable();
-    org_ids.dedup();
-    let orgs: HashMap<i64, OrganisationRef> = organisations::names_by_ids(conn, &org_ids)?
+    ids: impl Iterator<Item = i64>,
+) -> QueryResult<HashMap<i64, OrganisationRef>> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(organisations::names_by_ids(conn, &ids)?
         .into_iter()
         .map(|o| {
             let reference = OrganisationRef {
@@ -160,7 +316,18 @@ pub fn views(
             };
             (o.id, reference)
         })
-        .collect();
+        .collect())
+}
+
+/// Views of some rows, loading their organisations, attachments and the
+/// reader's acknowledgements in one query each.
+pub fn views(
+    conn: &mut DbConn,
+    rows: Vec<Announcement>,
+    reader: Option<i64>,
+) -> Result<Vec<AnnouncementView>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let orgs = organisation_names(conn, rows.iter().map(|r| r.organisation_id))?;
     let mut attachments: HashMap<i64, Vec<AttachmentView>> = HashMap::new();
     for a in announcements::attachments_of(conn, &ids)? {
         attachments
@@ -249,12 +416,13 @@ pub fn page_bounds(cursor: Option<String>, limit: Option<i64>) -> AppResult<(Opt
     Ok(((after > 0).then_some(after), limit))
 }
 
-/// The home timeline of an account, newest first.
-pub async fn home(
+/// The home timeline of an account, newest first, whole (the API) or as
+/// lines (the page).
+pub async fn home<T: Listed + Send + 'static>(
     state: &AppState,
     account: &Account,
     query: TimelineQuery,
-) -> AppResult<Page<AnnouncementView>> {
+) -> AppResult<Page<T>> {
     let (before_id, limit) = page_bounds(query.cursor.clone(), query.limit)?;
     let (account, settings) = (account.clone(), state.settings.clone());
     state
@@ -275,13 +443,10 @@ pub async fn home(
                 live_at: Some(db::now()),
                 before_id,
             };
-            let rows = home_feed::page(conn, account.id, &filter, limit + 1)?;
-            Page::try_from_rows_with(
-                rows,
-                limit,
-                |r| r.id,
-                |rows| views(conn, rows, Some(account.id)),
-            )
+            let rows = T::home(conn, account.id, &filter, limit + 1)?;
+            Page::try_from_rows_with(rows, limit, T::id, |rows| {
+                T::views(conn, rows, Some(account.id))
+            })
         })
         .await
 }

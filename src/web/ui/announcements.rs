@@ -20,7 +20,7 @@ use crate::{
         acknowledgements::{self, ReadReport},
         announcements::{self, Powers},
         modules::{self, Module},
-        timeline::{self, AnnouncementView, TimelineQuery},
+        timeline::{self, AnnouncementLineView, AnnouncementView, TimelineQuery},
     },
     web::i18n::{Locale, Tr},
 };
@@ -48,7 +48,30 @@ pub fn category_label(tr: Tr, slug: &str, custom: &[(String, String)]) -> String
         .map_or_else(|| slug.to_string(), |(_, label)| label.clone())
 }
 
-/// An announcement as lists and pages show it.
+/// An announcement as lists show it.
+pub struct Line {
+    pub v: AnnouncementLineView,
+    pub path: String,
+    pub published: String,
+    pub published_iso: String,
+    pub category: String,
+    pub unread: bool,
+}
+
+impl Line {
+    pub fn new(tr: Tr, v: AnnouncementLineView, custom: &[(String, String)]) -> Self {
+        Self {
+            path: format!("/announcements/{}", v.key),
+            published: tr.date(v.published),
+            published_iso: v.published.to_rfc3339(),
+            category: category_label(tr, &v.category, custom),
+            unread: v.ack_requested && v.read == Some(false),
+            v,
+        }
+    }
+}
+
+/// An announcement as its page shows it.
 pub struct Item {
     pub v: AnnouncementView,
     pub path: String,
@@ -88,7 +111,7 @@ impl Item {
 #[template(path = "announcements/timeline.html")]
 struct TimelinePage {
     c: Chrome,
-    items: Vec<Item>,
+    lines: Vec<Line>,
     sources: Vec<(String, String)>,
     categories: Vec<(String, String)>,
     organisation: String,
@@ -145,10 +168,10 @@ async fn home_timeline(
         });
         ok(&TimelinePage {
             c: v.chrome("timeline"),
-            items: page
+            lines: page
                 .items
                 .into_iter()
-                .map(|a| Item::new(tr, a, &custom))
+                .map(|a| Line::new(tr, a, &custom))
                 .collect(),
             sources: timeline::sources(&state, account).await?,
             categories: custom

@@ -359,7 +359,7 @@ struct OrganisationPage<'a> {
     may_publish: bool,
     handle: String,
     /// Its latest announcements the visitor may read (local ones).
-    items: Vec<super::announcements::Item>,
+    lines: Vec<super::announcements::Line>,
 }
 
 /// A member on their organisation's page: the roles they hold there.
@@ -391,17 +391,17 @@ pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Re
         };
         // A remote organisation's announcements are read on its own
         // instance, and nobody publishes for it here.
-        let (items, may_publish) = if e.local && v.modules.announcements {
+        let (lines, may_publish) = if e.local && v.modules.announcements {
             let custom = announcements::categories(state).await?;
             let front =
                 announcements::front_of(state, v.account.as_ref(), &e.slug, None, Some(10)).await?;
-            let items = front
+            let lines = front
                 .page
                 .items
                 .into_iter()
-                .map(|a| super::announcements::Item::new(tr, a, &custom))
+                .map(|a| super::announcements::Line::new(tr, a, &custom))
                 .collect();
-            (items, front.may_publish)
+            (lines, front.may_publish)
         } else if e.local && v.account.is_some() && v.modules.resources {
             // Without announcements, publishers still share resources.
             let may = announcements::may_publish_for(state, &v.caller()?, &e.slug).await?;
@@ -411,7 +411,7 @@ pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Re
         };
         ok(&OrganisationPage {
             c: v.chrome("directory"),
-            items,
+            lines,
             kind: tr.t(kind_key(&e.kind)),
             description: &profile.description,
             parent_path: e.parent.as_ref().map(|p| {

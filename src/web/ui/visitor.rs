@@ -36,7 +36,8 @@ pub struct Visitor {
     pub locale: Locale,
     /// The instance's clock, on which dates are shown and read.
     zone: chrono_tz::Tz,
-    /// The anonymous CSRF token: from the cookie, or made for this page.
+    /// The anonymous CSRF token: from the cookie, or made for this page
+    /// (empty for a signed-in visitor without the cookie, who never uses it).
     anonymous_csrf: String,
     new_anonymous_csrf: bool,
     /// The translation key of a message left by the previous request.
@@ -99,13 +100,20 @@ impl FromRequestParts<AppState> for Visitor {
             .or(lang)
             .unwrap_or_else(browser);
         let new_anonymous_csrf = anonymous_csrf.is_none() && session.is_none();
+        // A signed-in visitor's forms carry the session's token; only
+        // others need an anonymous one made.
+        let anonymous_csrf = match anonymous_csrf {
+            Some(token) => token,
+            None if session.is_none() => auth::new_secret(),
+            None => String::new(),
+        };
         Ok(Self {
             secret: secret.filter(|_| session.is_some()),
             account,
             session,
             locale,
             zone: state.settings.time_zone,
-            anonymous_csrf: anonymous_csrf.unwrap_or_else(auth::new_secret),
+            anonymous_csrf,
             new_anonymous_csrf,
             flash: flash.filter(|f| f.len() < 80),
             modules,

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{
     Browser, NOTE, Page, announcement_count, circo, markup::assert_sound_page,
-    markup::opening_before, outing, publish_outing, unescape,
+    markup::element_around, markup::opening_before, outing, publish_outing, unescape,
 };
 
 #[tokio::test]
@@ -50,6 +50,30 @@ async fn a_publisher_publishes_with_a_file_and_a_teacher_acknowledges() {
     )
     .unwrap_or_else(|| panic!("not in the timeline: {}", timeline.show()));
     assert_eq!(article, "<article class=\"announcement unread\">");
+    // A line shows its organisation, category, date and summary.
+    let line = |page: &Page| {
+        let needle = format!("href=\"/announcements/{key}\"");
+        element_around(&page.html, &needle, "article")
+            .unwrap_or_else(|| panic!("no line for {key}: {}", page.show()))
+            .to_string()
+    };
+    let shown = line(&timeline);
+    for part in [
+        "Sortie au musée</a>",
+        "(non lue)",
+        "<p class=\"meta\">Circonscription Nantes 3 · <span class=\"tag\">Administratif</span> · <time datetime=\"20",
+        "<p>Une sortie au musée jeudi.</p>",
+    ] {
+        assert!(shown.contains(part), "{part:?} not in {shown}");
+    }
+    // The organisation's page lists it the same way, to its publisher.
+    let organisation = cpc.get("/directory/organisations/nantes-3").await;
+    let listed = line(&organisation);
+    assert!(
+        listed.contains("<p>Une sortie au musée jeudi.</p>")
+            && listed.contains("<span class=\"tag\">Administratif</span>"),
+        "{listed}"
+    );
     let unread_only = prof.get("/timeline?unread=on").await;
     assert!(unread_only.has("Sortie au musée"));
     // The filters: the organisation select's values and the categories.

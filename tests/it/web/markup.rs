@@ -116,6 +116,16 @@ pub(super) fn opening_before<'h>(html: &'h str, needle: &str, element: &str) -> 
     Some(&html[start..=end])
 }
 
+/// The whole `element` (opening tag to its first closing tag) around the
+/// first occurrence of `needle`.
+pub(super) fn element_around<'h>(html: &'h str, needle: &str, element: &str) -> Option<&'h str> {
+    let at = html.find(needle)?;
+    let start = html[..at].rfind(&format!("<{element}"))?;
+    let closing = format!("</{element}>");
+    let end = html[at..].find(&closing)? + at + closing.len();
+    Some(&html[start..end])
+}
+
 /// What every HTML page of Préau carries: no script allowed, nothing
 /// cached, a reasonable size, a skip link to `<main id="main">`, one
 /// `<h1>`, unique ids and a label for each control.
