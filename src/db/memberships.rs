@@ -70,16 +70,17 @@ pub fn remove(
     Ok(n > 0)
 }
 
-/// Roles of one account in one organisation.
-pub fn roles_in(
+/// `(organisation id, role)` of an account's memberships among some
+/// organisations (an organisation and its ancestors, for rights).
+pub fn roles_among(
     conn: &mut DbConn,
     account_id: i64,
-    organisation_id: i64,
-) -> QueryResult<Vec<String>> {
+    organisation_ids: &[i64],
+) -> QueryResult<Vec<(i64, String)>> {
     memberships::table
         .filter(memberships::account_id.eq(account_id))
-        .filter(memberships::organisation_id.eq(organisation_id))
-        .select(memberships::role)
+        .filter(one_of(memberships::organisation_id, organisation_ids))
+        .select((memberships::organisation_id, memberships::role))
         .fetch(conn)
 }
 

@@ -153,6 +153,16 @@ pub fn by_id(conn: &mut DbConn, id: i64) -> QueryResult<Organisation> {
         .fetch_first(conn)
 }
 
+/// The row id of a local organisation, for checks that need nothing else.
+pub fn local_id_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<i64>> {
+    organisations::table
+        .filter(organisations::local.eq(true))
+        .filter(organisations::slug.eq(slug))
+        .select(organisations::id)
+        .fetch_first(conn)
+        .optional()
+}
+
 pub fn local_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Organisation>> {
     organisations::table
         .filter(organisations::local.eq(true))

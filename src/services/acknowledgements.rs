@@ -102,8 +102,7 @@ fn publisher_check(conn: &mut DbConn, caller: &Caller, row: &Announcement) -> Ap
         )
         .says("refused.receipts_remote", &[]));
     }
-    let org = organisations::by_id(conn, row.organisation_id)?;
-    if may_publish(conn, caller, &org)? {
+    if may_publish(conn, caller, row.organisation_id)? {
         Ok(())
     } else {
         Err(

@@ -155,17 +155,21 @@ pub fn can_manage(conn: &mut DbConn, caller: &Caller, org_id: i64) -> AppResult<
     if account.is_admin {
         return Ok(true);
     }
+    Ok(roles_up_from(conn, account.id, org_id)?
+        .iter()
+        .any(|(_, role)| role == Role::Admin.as_str()))
+}
+
+/// `(organisation id, role)` of what an account holds in an organisation
+/// and in its ancestors: what its rights there are decided from.
+pub fn roles_up_from(
+    conn: &mut DbConn,
+    account_id: i64,
+    org_id: i64,
+) -> Result<Vec<(i64, String)>, diesel::result::Error> {
     let mut chain = vec![org_id];
     chain.extend(rows::ancestor_ids(conn, org_id)?);
-    for id in chain {
-        if memberships::roles_in(conn, account.id, id)?
-            .iter()
-            .any(|r| r == Role::Admin.as_str())
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    memberships::roles_among(conn, account_id, &chain)
 }
 
 /// A local organisation by slug, or 404 naming it.
@@ -675,7 +679,7 @@ pub async fn choices(
     state: &AppState,
     caller: &Caller,
     also: Option<String>,
-    allowed: fn(&mut DbConn, &Caller, &Organisation) -> AppResult<bool>,
+    allowed: fn(&mut DbConn, &Caller, i64) -> AppResult<bool>,
 ) -> AppResult<Vec<(String, String)>> {
     let caller = caller.clone();
     let Some(account_id) = caller.account_id() else {
@@ -703,7 +707,7 @@ pub async fn choices(
             let mut found = Vec::new();
             for slug in slugs {
                 if let Some(org) = rows::local_by_slug(conn, &slug)?
-                    && allowed(conn, &caller, &org)?
+                    && allowed(conn, &caller, org.id)?
                 {
                     found.push((crate::directory::text::fold(&org.name), org.slug, org.name));
                 }

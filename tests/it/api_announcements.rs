@@ -10,10 +10,11 @@ use serde_json::{Value, json};
 
 use crate::harness::{Reply, TestApp};
 
-/// A circonscription with a director, a teacher, an advisor (publisher),
+/// A circonscription, its instance admin, a director, a teacher, an advisor (publisher),
 /// and an outsider who only follows it.
 struct Circo {
     app: TestApp,
+    admin: String,
     advisor: String,
     director: String,
     teacher: String,
@@ -54,6 +55,7 @@ async fn circo() -> Circo {
     assert_eq!(followed.status, StatusCode::CREATED, "{}", followed.body);
     Circo {
         app,
+        admin,
         advisor,
         director,
         teacher,
@@ -821,4 +823,76 @@ async fn home_feeds_follow_memberships_and_follows_as_they_change() {
     assert!(home(c.outsider.clone()).await.is_empty());
     assert_eq!(home(c.teacher.clone()).await, ["Pour tous"]);
     assert_eq!(home(c.director.clone()).await, ["Pour les directeurs"]);
+}
+
+#[tokio::test]
+async fn rights_come_from_roles_held_there_and_from_the_admins_of_parents() {
+    let c = circo().await;
+    let admin = c.admin.clone();
+    let school = c
+        .app
+        .post(
+            "/api/v1/organisations",
+            &admin,
+            json!({"slug": "ecole-a", "name": "École A", "kind": "ecole", "parent": "nantes-3"}),
+        )
+        .await;
+    assert_eq!(school.status, StatusCode::CREATED, "{}", school.body);
+    let join = |username: &'static str, organisation: &'static str, role: &'static str| {
+        let (app, admin) = (&c.app, admin.clone());
+        async move {
+            let added = app
+                .post(
+                    &format!("/api/v1/organisations/{organisation}/members"),
+                    &admin,
+                    json!({"username": username, "role": role}),
+                )
+                .await;
+            assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+        }
+    };
+    let ien = c.app.account("ien", false).await;
+    join("ien", "nantes-3", "admin").await;
+    let directeur = c.app.account("directeur-a", false).await;
+    join("directeur-a", "ecole-a", "director").await;
+    let adjoint = c.app.account("adjoint-a", false).await;
+    join("adjoint-a", "ecole-a", "teacher").await;
+
+    let note = json!({"title": "Note", "body": "Texte"});
+    for (who, token, slug, expected) in [
+        // An admin of the parent publishes in the school.
+        ("ien", &ien, "ecole-a", StatusCode::CREATED),
+        // A publishing role counts where it is held, not in the children.
+        ("cpc", &c.advisor, "ecole-a", StatusCode::FORBIDDEN),
+        ("cpc", &c.advisor, "nantes-3", StatusCode::CREATED),
+        // Nor in the parent.
+        ("directeur-a", &directeur, "ecole-a", StatusCode::CREATED),
+        ("directeur-a", &directeur, "nantes-3", StatusCode::FORBIDDEN),
+        // A teacher does not publish, even where they are a member.
+        ("adjoint-a", &adjoint, "ecole-a", StatusCode::FORBIDDEN),
+    ] {
+        let path = format!("/api/v1/organisations/{slug}/announcements");
+        let reply = c.app.post(&path, token, note.clone()).await;
+        assert_eq!(reply.status, expected, "{who} in {slug}: {}", reply.body);
+    }
+
+    // Sharing a resource takes any role there, or admin of a parent.
+    for (who, token, slug, expected) in [
+        ("adjoint-a", &adjoint, "ecole-a", StatusCode::CREATED),
+        ("adjoint-a", &adjoint, "nantes-3", StatusCode::FORBIDDEN),
+        ("ien", &ien, "ecole-a", StatusCode::CREATED),
+        ("prof", &c.teacher, "ecole-a", StatusCode::FORBIDDEN),
+    ] {
+        let reply = crate::resources::post_multipart(
+            &c.app,
+            &format!("/api/v1/organisations/{slug}/resources"),
+            token,
+            &[
+                crate::resources::meta(json!({"title": "Fiche", "licence": "CC0-1.0"})),
+                ("file", Some("fiche.txt"), "text/plain", b"Lire.\n".to_vec()),
+            ],
+        )
+        .await;
+        assert_eq!(reply.status, expected, "{who} shares in {slug}: {}", reply.body);
+    }
 }
