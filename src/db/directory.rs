@@ -255,7 +255,10 @@ impl TextMatch {
                 // Each part's first `offset + limit` rows hold the page.
                 let window = offset.saturating_add(limit);
                 let mut rows = query(TextFilter::Leading, 0, window)?;
-                rows.extend(query(TextFilter::Later(later), 0, window)?);
+                // Usually nothing has the word later: no second query then.
+                if !later.is_empty() {
+                    rows.extend(query(TextFilter::Later(later), 0, window)?);
+                }
                 rows.sort_by(|(a, x), (b, y)| a.cmp(b).then_with(|| id(x).cmp(&id(y))));
                 let skip = usize::try_from(offset).unwrap_or(usize::MAX);
                 let take = usize::try_from(limit).unwrap_or(0);

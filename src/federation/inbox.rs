@@ -70,14 +70,14 @@ pub async fn receive(
     request: Request,
 ) -> Result<StatusCode, FederationError> {
     let started = std::time::Instant::now();
-    let tally = data.tally.clone();
+    let state = AppState::clone(&data);
     let result = guarded_receive(data, request).await;
     let elapsed = started.elapsed();
     metrics::observe_inbox_latency(elapsed);
     match &result {
         Ok(_) => {
             metrics::INBOX_ACCEPTED.inc();
-            crate::services::statistics::Tally::add(&tally.received);
+            crate::services::statistics::Tally::add(&state.tally.received);
         }
         Err(_) => metrics::INBOX_REFUSED.inc(),
     }

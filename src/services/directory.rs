@@ -429,16 +429,16 @@ pub async fn organisation(
     handle: &str,
 ) -> AppResult<Arc<OrganisationProfile>> {
     let handle = handle.trim().trim_start_matches('@').to_string();
-    let domain = state.settings.domain.clone();
-    let copies = state.profiles.clone();
+    let shared = state.clone();
     state
         .db
         .read(move |conn| {
+            let (copies, domain) = (&shared.profiles, &shared.settings.domain);
             let version = directory_version::current(conn)?;
             if let Some(kept) = copies.get(version, &handle, viewer) {
                 return Ok(kept);
             }
-            let profile = Arc::new(read_profile(conn, viewer, &handle, &domain)?);
+            let profile = Arc::new(read_profile(conn, viewer, &handle, domain)?);
             copies.keep(version, handle, viewer, profile.clone());
             Ok(profile)
         })
