@@ -251,7 +251,7 @@ async fn main() {
         })
         .await
         .expect("followers");
-    let caller = Caller::Account(Box::new(publisher));
+    let caller = Caller::Account(Box::new(publisher.into()));
     let mut timings = Vec::new();
     for i in 0..10 {
         let started = Instant::now();

@@ -50,7 +50,7 @@ async fn seed(state: &AppState) -> (String, String, String) {
     accounts::create(state, &operator, account("ien", true))
         .await
         .expect("admin");
-    let admin = Caller::Account(Box::new(sessions_account(state, "ien").await));
+    let admin = Caller::Account(Box::new(sessions_account(state, "ien").await.into()));
     let org = |slug: &str, name: &str, kind: &str, parent: Option<&str>| CreateOrganisation {
         slug: slug.into(),
         name: name.into(),

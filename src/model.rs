@@ -110,7 +110,7 @@ pub enum Viewer {
 
 impl Viewer {
     /// A local account (or nobody) as a viewer.
-    pub fn of(account: Option<&crate::db::accounts::Account>) -> Self {
+    pub fn of(account: Option<&crate::db::accounts::SignedIn>) -> Self {
         match account {
             None => Self::Anonymous,
             Some(a) if a.is_admin => Self::Admin,

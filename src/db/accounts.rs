@@ -40,6 +40,41 @@ pub struct Account {
     pub locale: Option<String>,
 }
 
+/// The account a request acts as, a session's or an API token's: what
+/// rights and pages need. Not its key pair or password hash: every request
+/// reads this, and only signing a follow and changing the password need
+/// those, which they read by id.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
+pub struct SignedIn {
+    pub id: i64,
+    pub username: String,
+    pub local: bool,
+    pub ap_id: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub is_admin: bool,
+    pub disabled: bool,
+    /// `fr` or `en`; `None` follows the browser.
+    pub locale: Option<String>,
+}
+
+impl From<Account> for SignedIn {
+    fn from(a: Account) -> Self {
+        Self {
+            id: a.id,
+            username: a.username,
+            local: a.local,
+            ap_id: a.ap_id,
+            display_name: a.display_name,
+            email: a.email,
+            is_admin: a.is_admin,
+            disabled: a.disabled,
+            locale: a.locale,
+        }
+    }
+}
+
 /// What an account's profile shows (the API's and the admin list's): no
 /// keys, no password hash, which a list of accounts has no use for.
 #[derive(Debug, Clone, Queryable, Selectable)]

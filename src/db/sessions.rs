@@ -8,7 +8,7 @@ use diesel::{prelude::*, result::QueryResult};
 
 use super::{
     DbConn,
-    accounts::Account,
+    accounts::SignedIn,
     schema::{accounts, sessions},
 };
 
@@ -51,12 +51,12 @@ pub fn live_by_hash(
     conn: &mut DbConn,
     secret_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<(Session, Account)>> {
+) -> QueryResult<Option<(Session, SignedIn)>> {
     sessions::table
         .inner_join(accounts::table)
         .filter(sessions::secret_hash.eq(secret_hash))
         .filter(sessions::expires_at.gt(now))
-        .select((columns::<Session>(), columns::<Account>()))
+        .select((columns::<Session>(), columns::<SignedIn>()))
         .fetch_first(conn)
         .optional()
 }

@@ -6,7 +6,7 @@ use diesel::{prelude::*, result::QueryResult};
 
 use super::{
     DbConn,
-    accounts::Account,
+    accounts::SignedIn,
     schema::{accounts, api_tokens},
 };
 
@@ -31,14 +31,14 @@ pub fn insert(
 pub fn account_by_hash(
     conn: &mut DbConn,
     token_hash: &str,
-) -> QueryResult<Option<(i64, Option<NaiveDateTime>, Account)>> {
+) -> QueryResult<Option<(i64, Option<NaiveDateTime>, SignedIn)>> {
     api_tokens::table
         .inner_join(accounts::table)
         .filter(api_tokens::token_hash.eq(token_hash))
         .select((
             api_tokens::id,
             api_tokens::last_used_at,
-            columns::<Account>(),
+            columns::<SignedIn>(),
         ))
         .fetch_first(conn)
         .optional()

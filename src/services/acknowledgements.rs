@@ -16,7 +16,7 @@ use crate::{
     AppState,
     db::{
         DbConn,
-        accounts::{self, Account, Addressee},
+        accounts::{self, Addressee, SignedIn},
         acknowledgements,
         announcements::Announcement,
         home_feed, organisations,
@@ -29,7 +29,7 @@ use crate::{
 /// organisation gets a `Read`. Acknowledging twice changes nothing.
 pub async fn acknowledge(
     state: &AppState,
-    account: &Account,
+    account: &SignedIn,
     key: &str,
 ) -> AppResult<AnnouncementView> {
     let (account, key, settings) = (account.clone(), key.to_string(), state.settings.clone());
@@ -52,7 +52,7 @@ pub async fn acknowledge(
                 acknowledgements::mark_seen(conn, account.id, row.id)?;
                 if new && !row.local {
                     let group = organisations::by_id(conn, row.organisation_id)?;
-                    read::outgoing(&account, &row, &group, &settings)?.enqueue(conn)?;
+                    read::outgoing(&account.ap_id, &row, &group, &settings)?.enqueue(conn)?;
                 }
                 Ok::<_, AppError>(())
             })?;
@@ -191,7 +191,7 @@ pub struct NotificationView {
 /// An account's notifications, newest first.
 pub async fn notifications(
     state: &AppState,
-    account: &Account,
+    account: &SignedIn,
     cursor: Option<String>,
     limit: Option<i64>,
 ) -> AppResult<Page<NotificationView>> {

@@ -18,7 +18,7 @@ use crate::{
     config::Settings,
     db::{
         self, DbConn,
-        accounts::Account,
+        accounts::SignedIn,
         announcements::{self as rows, Announcement, Content, Filter, Identity, NewAttachment},
         categories, files, home_feed,
         organisations::{self, Organisation},
@@ -101,7 +101,7 @@ const MAX_SUMMARY: usize = 500;
 const MAX_BODY: usize = 100_000;
 const MAX_ATTACHMENTS: usize = 20;
 
-fn account_of(caller: &Caller) -> AppResult<&Account> {
+fn account_of(caller: &Caller) -> AppResult<&SignedIn> {
     match caller {
         Caller::Account(account) => Ok(account),
         Caller::Operator => Err(AppError::bad_request(
@@ -475,7 +475,7 @@ pub async fn delete(state: &AppState, caller: &Caller, key: &str) -> AppResult<(
 /// Whether a reader (or the anonymous public) may see an announcement.
 pub fn may_read(
     conn: &mut DbConn,
-    reader: Option<&Account>,
+    reader: Option<&SignedIn>,
     row: &Announcement,
 ) -> AppResult<bool> {
     if row.public {
@@ -499,7 +499,7 @@ pub fn may_read(
 /// existence does not leak).
 pub async fn get(
     state: &AppState,
-    reader: Option<&Account>,
+    reader: Option<&SignedIn>,
     key: &str,
 ) -> AppResult<AnnouncementView> {
     let (reader, key) = (reader.cloned(), key.to_string());
@@ -524,7 +524,7 @@ pub async fn get(
 /// ones for everyone else. Expired ones are left out.
 pub async fn of_organisation(
     state: &AppState,
-    reader: Option<&Account>,
+    reader: Option<&SignedIn>,
     slug: &str,
     cursor: Option<String>,
     limit: Option<i64>,
@@ -545,7 +545,7 @@ pub struct Front<T> {
 /// way to the first.
 pub async fn front_of<T: Listed + Send + 'static>(
     state: &AppState,
-    reader: Option<&Account>,
+    reader: Option<&SignedIn>,
     slug: &str,
     cursor: Option<String>,
     limit: Option<i64>,

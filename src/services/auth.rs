@@ -80,10 +80,11 @@ pub async fn login(
     name: &str,
 ) -> AppResult<String> {
     let account = check_password(state, username, password).await?;
+    let username = account.username.clone();
     create_token(
         state,
-        &Caller::Account(Box::new(account.clone())),
-        &account.username,
+        &Caller::Account(Box::new(account.into())),
+        &username,
         name,
     )
     .await
@@ -148,7 +149,7 @@ async fn dummy_hash() -> AppResult<String> {
 }
 
 /// The account behind a bearer token, or 401.
-pub async fn authenticate(state: &AppState, token: &str) -> AppResult<accounts::Account> {
+pub async fn authenticate(state: &AppState, token: &str) -> AppResult<accounts::SignedIn> {
     if !token.starts_with(TOKEN_PREFIX) || token.len() > 100 {
         return Err(AppError::unauthorized());
     }

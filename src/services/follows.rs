@@ -94,8 +94,15 @@ async fn follower_actor(
                         .says("refused.account_needed", &[]),
                 );
             };
+            // The signed-in account carries no keys; the follow is signed
+            // with the key pair read here.
+            let id = account.id;
+            let row = data
+                .db
+                .read(move |conn| Ok::<_, AppError>(crate::db::accounts::by_id(conn, id)?))
+                .await?;
             Ok(SomeActor::Person(Box::new(
-                ApubPerson::new((**account).clone()).map_err(federation_to_app)?,
+                ApubPerson::new(row).map_err(federation_to_app)?,
             )))
         }
         Follower::Organisation(slug) => {

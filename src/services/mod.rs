@@ -21,7 +21,7 @@ pub mod statistics;
 pub mod throttle;
 pub mod timeline;
 
-use crate::db::accounts::Account;
+use crate::db::accounts::SignedIn;
 
 /// Who asks for an action.
 #[derive(Debug, Clone)]
@@ -29,7 +29,7 @@ pub enum Caller {
     /// The operator at the server's command line: trusted with everything.
     Operator,
     /// A signed-in local account.
-    Account(Box<Account>),
+    Account(Box<SignedIn>),
 }
 
 impl Caller {

@@ -160,7 +160,7 @@ pub struct ResourceQuery {
     pub limit: Option<i64>,
 }
 
-fn account_of(caller: &Caller) -> AppResult<&crate::db::accounts::Account> {
+fn account_of(caller: &Caller) -> AppResult<&crate::db::accounts::SignedIn> {
     match caller {
         Caller::Account(account) => Ok(account),
         Caller::Operator => Err(AppError::bad_request(

@@ -15,7 +15,7 @@ use crate::{
     AppState,
     db::{
         self,
-        accounts::{self, Account, AccountChanges},
+        accounts::{self, Account, AccountChanges, SignedIn},
         sessions::{self, NewSession, Session},
         usage,
     },
@@ -62,7 +62,10 @@ pub async fn sign_in(state: &AppState, username: &str, password: &str) -> AppRes
 
 /// The live session of a cookie's secret and its account; `None` for an
 /// unknown, expired or disabled one.
-pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<Option<(Session, Account)>> {
+pub async fn authenticate(
+    state: &AppState,
+    secret: &str,
+) -> AppResult<Option<(Session, SignedIn)>> {
     if secret.len() > 100 {
         return Ok(None);
     }
@@ -109,11 +112,16 @@ pub async fn sign_out(state: &AppState, secret: &str) -> AppResult<()> {
 pub async fn change_password(
     state: &AppState,
     session: &Session,
-    account: &Account,
+    account: &SignedIn,
     current: &str,
     new: &str,
 ) -> AppResult<()> {
-    let stored = account.password_hash.clone().ok_or_else(|| {
+    let id = account.id;
+    let stored = state
+        .db
+        .read(move |conn| Ok::<_, AppError>(accounts::by_id(conn, id)?.password_hash))
+        .await?;
+    let stored = stored.ok_or_else(|| {
         AppError::invalid("current_password: this account has no password")
             .says("refused.no_password", &[])
     })?;

@@ -18,7 +18,7 @@ use crate::{
     AppState,
     db::{
         self, DbConn,
-        accounts::Account,
+        accounts::SignedIn,
         acknowledgements,
         announcements::{self, Announcement, AnnouncementLine, Audience, Filter},
         follows, home_feed, memberships,
@@ -29,7 +29,7 @@ use crate::{
 use diesel::QueryResult;
 
 /// The audience an account belongs to.
-pub fn audience_of(conn: &mut DbConn, account: &Account) -> Result<Audience, AppError> {
+pub fn audience_of(conn: &mut DbConn, account: &SignedIn) -> Result<Audience, AppError> {
     let public_of = follows::followed_organisation_ids(conn, &account.ap_id)?;
     let mut roles: BTreeMap<i64, BTreeSet<String>> = BTreeMap::new();
     for (organisation_id, organisation_ap_id, role) in
@@ -420,7 +420,7 @@ pub fn page_bounds(cursor: Option<String>, limit: Option<i64>) -> AppResult<(Opt
 /// lines (the page).
 pub async fn home<T: Listed + Send + 'static>(
     state: &AppState,
-    account: &Account,
+    account: &SignedIn,
     query: TimelineQuery,
 ) -> AppResult<Page<T>> {
     let (before_id, limit) = page_bounds(query.cursor.clone(), query.limit)?;
@@ -453,7 +453,7 @@ pub async fn home<T: Listed + Send + 'static>(
 
 /// The organisations a timeline can be filtered by: those the account
 /// belongs to and those it follows, as (filter value, name), by name.
-pub async fn sources(state: &AppState, account: &Account) -> AppResult<Vec<(String, String)>> {
+pub async fn sources(state: &AppState, account: &SignedIn) -> AppResult<Vec<(String, String)>> {
     let account = account.clone();
     state
         .db

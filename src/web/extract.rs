@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     AppState,
-    db::accounts::Account,
+    db::accounts::SignedIn,
     error::{AppError, ErrorKind},
     services::{Caller, auth},
 };
@@ -78,7 +78,7 @@ pub fn bearer_token(parts: &Parts) -> Result<Option<&str>, AppError> {
 }
 
 /// A request made with a valid token; 401 otherwise.
-pub struct Authenticated(pub Account);
+pub struct Authenticated(pub SignedIn);
 
 impl Authenticated {
     pub fn caller(&self) -> Caller {
@@ -97,7 +97,7 @@ impl FromRequestParts<AppState> for Authenticated {
 
 /// The account of a request when it carries a token (which must then be
 /// valid); `None` for anonymous requests.
-pub struct MaybeAuthenticated(pub Option<Account>);
+pub struct MaybeAuthenticated(pub Option<SignedIn>);
 
 impl MaybeAuthenticated {
     /// Who is looking, for the directory's visibilities.

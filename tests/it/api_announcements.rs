@@ -893,6 +893,10 @@ async fn rights_come_from_roles_held_there_and_from_the_admins_of_parents() {
             ],
         )
         .await;
-        assert_eq!(reply.status, expected, "{who} shares in {slug}: {}", reply.body);
+        assert_eq!(
+            reply.status, expected,
+            "{who} shares in {slug}: {}",
+            reply.body
+        );
     }
 }

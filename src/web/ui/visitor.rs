@@ -12,7 +12,7 @@ use cookie::{Cookie, SameSite, time::Duration as CookieAge};
 use super::chrome::{Chrome, Me};
 use crate::{
     AppState,
-    db::{accounts::Account, sessions::Session},
+    db::{accounts::SignedIn, sessions::Session},
     error::{AppError, AppResult, ErrorKind},
     services::{
         auth,
@@ -29,7 +29,7 @@ const FLASH_COOKIE: &str = "preau_flash";
 
 /// A request to a page, with everything the page's frame needs.
 pub struct Visitor {
-    pub account: Option<Account>,
+    pub account: Option<SignedIn>,
     pub session: Option<Session>,
     /// The session cookie's secret, to sign out.
     secret: Option<String>,
@@ -153,7 +153,7 @@ impl Visitor {
 
     /// The signed-in account, or 401 (which [`Visitor::finish`] turns into
     /// the sign-in page).
-    pub fn account(&self) -> AppResult<&Account> {
+    pub fn account(&self) -> AppResult<&SignedIn> {
         self.account.as_ref().ok_or_else(AppError::unauthorized)
     }
 

@@ -207,7 +207,7 @@ async fn admins_create_accounts_organisations_and_roles_and_nobody_else_does() {
         })
         .await
         .expect("prof's account");
-    let as_prof = preau::services::Caller::Account(Box::new(prof_account));
+    let as_prof = preau::services::Caller::Account(Box::new(prof_account.into()));
     let refused = preau::services::accounts::roster(&c.app.state, &as_prof, &Default::default())
         .await
         .expect_err("a teacher lists no accounts");

@@ -10,7 +10,6 @@ use crate::{
     AppState,
     config::Settings,
     db::{
-        accounts::Account,
         acknowledgements,
         announcements::{self, Announcement},
         follows,
@@ -79,9 +78,10 @@ impl Activity for Read {
     }
 }
 
-/// The `Read` a local account sends to a remote announcement's group.
+/// The `Read` a local account (its actor id) sends to a remote
+/// announcement's group.
 pub fn outgoing(
-    reader: &Account,
+    reader: &str,
     announcement: &Announcement,
     group: &Organisation,
     settings: &Settings,
@@ -93,9 +93,7 @@ pub fn outgoing(
     let read = Read {
         id: new_activity_id(settings, "read").map_err(fed)?,
         kind: ReadType::Read,
-        actor: Url::parse(&reader.ap_id)
-            .map_err(AppError::internal)?
-            .into(),
+        actor: Url::parse(reader).map_err(AppError::internal)?.into(),
         object: Url::parse(&announcement.ap_id).map_err(AppError::internal)?,
         to: vec![group_id],
     };
