@@ -11,7 +11,7 @@ use super::{
     Caller, double_option,
     organisations::{can_manage, local_org, roles_up_from},
     pagination::Page,
-    timeline::{self, AnnouncementView, Listed},
+    timeline::{self, AnnouncementView, Listed, Listing},
 };
 use crate::{
     AppState,
@@ -568,14 +568,18 @@ pub async fn front_of<T: Listed + Send + 'static>(
                 None => false,
             };
             let rows = if publisher {
-                T::of_organisation(conn, org_id, false, &filter, limit + 1)?
+                let listing = Listing::OfOrganisation {
+                    id: org_id,
+                    public_only: false,
+                };
+                T::rows(conn, listing, &filter, limit + 1)?
             } else {
                 let mut audience = match &reader {
                     Some(account) => timeline::audience_of(conn, account)?.only(org_id),
                     None => rows::Audience::default(),
                 };
                 audience.public_of.push(org_id);
-                T::visible(conn, &audience, &filter, limit + 1)?
+                T::rows(conn, Listing::Visible(&audience), &filter, limit + 1)?
             };
             let page = Page::try_from_rows_with(rows, limit, T::id, |rows| {
                 T::views(conn, rows, reader.as_ref().map(|a| a.id))

@@ -154,31 +154,27 @@ pub struct AnnouncementLineView {
     pub read: Option<bool>,
 }
 
+/// Which announcements a listing reads; the same rules whatever it shows
+/// of them.
+#[derive(Debug, Clone, Copy)]
+pub enum Listing<'a> {
+    /// An account's home timeline (`home_feed`).
+    Home { account_id: i64 },
+    /// What an audience may see.
+    Visible(&'a Audience),
+    /// One organisation's, every one or only the public ones.
+    OfOrganisation { id: i64, public_only: bool },
+}
+
 /// What a listing reads of each announcement and how it shows it: whole,
-/// for the API and feeds, or as a line, for pages. The listings' rules
-/// are the same either way; only the columns differ.
+/// for the API and feeds, or as a line, for pages.
 pub trait Listed: Sized {
     type Row;
     fn id(row: &Self::Row) -> i64;
-    /// `home_feed::page` or `home_feed::lines`.
-    fn home(
+    /// Newest first, narrowed by `filter`, at most `limit`.
+    fn rows(
         conn: &mut DbConn,
-        account_id: i64,
-        filter: &Filter,
-        limit: i64,
-    ) -> QueryResult<Vec<Self::Row>>;
-    /// `announcements::visible` or `visible_lines`.
-    fn visible(
-        conn: &mut DbConn,
-        audience: &Audience,
-        filter: &Filter,
-        limit: i64,
-    ) -> QueryResult<Vec<Self::Row>>;
-    /// `announcements::of_organisation` or `lines_of_organisation`.
-    fn of_organisation(
-        conn: &mut DbConn,
-        organisation_id: i64,
-        public_only: bool,
+        listing: Listing<'_>,
         filter: &Filter,
         limit: i64,
     ) -> QueryResult<Vec<Self::Row>>;
@@ -192,32 +188,19 @@ impl Listed for AnnouncementView {
         row.id
     }
 
-    fn home(
+    fn rows(
         conn: &mut DbConn,
-        account_id: i64,
+        listing: Listing<'_>,
         filter: &Filter,
         limit: i64,
     ) -> QueryResult<Vec<Announcement>> {
-        home_feed::page(conn, account_id, filter, limit)
-    }
-
-    fn visible(
-        conn: &mut DbConn,
-        audience: &Audience,
-        filter: &Filter,
-        limit: i64,
-    ) -> QueryResult<Vec<Announcement>> {
-        announcements::visible(conn, audience, filter, limit)
-    }
-
-    fn of_organisation(
-        conn: &mut DbConn,
-        organisation_id: i64,
-        public_only: bool,
-        filter: &Filter,
-        limit: i64,
-    ) -> QueryResult<Vec<Announcement>> {
-        announcements::of_organisation(conn, organisation_id, public_only, filter, limit)
+        match listing {
+            Listing::Home { account_id } => home_feed::page(conn, account_id, filter, limit),
+            Listing::Visible(audience) => announcements::visible(conn, audience, filter, limit),
+            Listing::OfOrganisation { id, public_only } => {
+                announcements::of_organisation(conn, id, public_only, filter, limit)
+            }
+        }
     }
 
     fn views(
@@ -236,32 +219,21 @@ impl Listed for AnnouncementLineView {
         row.id
     }
 
-    fn home(
+    fn rows(
         conn: &mut DbConn,
-        account_id: i64,
+        listing: Listing<'_>,
         filter: &Filter,
         limit: i64,
     ) -> QueryResult<Vec<AnnouncementLine>> {
-        home_feed::lines(conn, account_id, filter, limit)
-    }
-
-    fn visible(
-        conn: &mut DbConn,
-        audience: &Audience,
-        filter: &Filter,
-        limit: i64,
-    ) -> QueryResult<Vec<AnnouncementLine>> {
-        announcements::visible_lines(conn, audience, filter, limit)
-    }
-
-    fn of_organisation(
-        conn: &mut DbConn,
-        organisation_id: i64,
-        public_only: bool,
-        filter: &Filter,
-        limit: i64,
-    ) -> QueryResult<Vec<AnnouncementLine>> {
-        announcements::lines_of_organisation(conn, organisation_id, public_only, filter, limit)
+        match listing {
+            Listing::Home { account_id } => home_feed::lines(conn, account_id, filter, limit),
+            Listing::Visible(audience) => {
+                announcements::visible_lines(conn, audience, filter, limit)
+            }
+            Listing::OfOrganisation { id, public_only } => {
+                announcements::lines_of_organisation(conn, id, public_only, filter, limit)
+            }
+        }
     }
 
     fn views(
@@ -443,7 +415,10 @@ pub async fn home<T: Listed + Send + 'static>(
                 live_at: Some(db::now()),
                 before_id,
             };
-            let rows = T::home(conn, account.id, &filter, limit + 1)?;
+            let listing = Listing::Home {
+                account_id: account.id,
+            };
+            let rows = T::rows(conn, listing, &filter, limit + 1)?;
             Page::try_from_rows_with(rows, limit, T::id, |rows| {
                 T::views(conn, rows, Some(account.id))
             })

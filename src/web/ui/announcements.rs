@@ -9,6 +9,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{Chrome, CsrfOnly, Visitor, WebForm, checked, encode, ok};
@@ -48,23 +49,43 @@ pub fn category_label(tr: Tr, slug: &str, custom: &[(String, String)]) -> String
         .map_or_else(|| slug.to_string(), |(_, label)| label.clone())
 }
 
-/// An announcement as lists show it.
-pub struct Line {
-    pub v: AnnouncementLineView,
+/// What a line in a list and an announcement's own page both show: its
+/// address, date and category, in the reader's language.
+pub struct Meta {
     pub path: String,
     pub published: String,
     pub published_iso: String,
     pub category: String,
+}
+
+impl Meta {
+    fn new(
+        tr: Tr,
+        key: &str,
+        published: DateTime<Utc>,
+        category: &str,
+        custom: &[(String, String)],
+    ) -> Self {
+        Self {
+            path: format!("/announcements/{key}"),
+            published: tr.date(published),
+            published_iso: published.to_rfc3339(),
+            category: category_label(tr, category, custom),
+        }
+    }
+}
+
+/// An announcement as lists show it.
+pub struct Line {
+    pub v: AnnouncementLineView,
+    pub meta: Meta,
     pub unread: bool,
 }
 
 impl Line {
     pub fn new(tr: Tr, v: AnnouncementLineView, custom: &[(String, String)]) -> Self {
         Self {
-            path: format!("/announcements/{}", v.key),
-            published: tr.date(v.published),
-            published_iso: v.published.to_rfc3339(),
-            category: category_label(tr, &v.category, custom),
+            meta: Meta::new(tr, &v.key, v.published, &v.category, custom),
             unread: v.ack_requested && v.read == Some(false),
             v,
         }
@@ -74,11 +95,7 @@ impl Line {
 /// An announcement as its page shows it.
 pub struct Item {
     pub v: AnnouncementView,
-    pub path: String,
-    pub published: String,
-    pub published_iso: String,
-    pub category: String,
-    pub unread: bool,
+    pub meta: Meta,
     pub starts: Option<String>,
     pub ends: Option<String>,
     pub expires: Option<String>,
@@ -93,11 +110,7 @@ impl Item {
             .map(|r| tr.t(super::directory::role_key(r)))
             .collect();
         Self {
-            path: format!("/announcements/{}", v.key),
-            published: tr.date(v.published),
-            published_iso: v.published.to_rfc3339(),
-            category: category_label(tr, &v.category, custom),
-            unread: v.ack_requested && v.read == Some(false),
+            meta: Meta::new(tr, &v.key, v.published, &v.category, custom),
             starts: v.starts_at.map(|t| tr.date(t)),
             ends: v.ends_at.map(|t| tr.date(t)),
             expires: v.expires_at.map(|t| tr.date(t)),
