@@ -3,7 +3,7 @@
 //! the viewers its visibility allows. Runs on both backends (one query
 //! function, FTS5 or `tsvector` underneath).
 
-use preau::directory::import::Scope;
+use preau::{db::Run, directory::import::Scope};
 use serde_json::{Value, json};
 
 use crate::{
@@ -418,12 +418,13 @@ async fn every_search_path_gives_the_same_entries() {
         },
     };
     let app = imported().await;
-    // "école" as a later word, and a first word that only starts with it
-    // and comes again in the slug.
+    // "école" as a later word, a first word that only starts with it and
+    // comes again in the slug, and "école" first and again in the slug.
     for (slug, name) in [
         ("gs-ecole-verte", "Groupe scolaire de l'École verte"),
         ("maison-ecole", "Maison de l'école et de la famille"),
         ("ecoles-reunies", "Écoles réunies de Rezé"),
+        ("ecole-jules-ferry", "École Jules Ferry"),
     ] {
         organisations::create(
             &app.state,
@@ -481,6 +482,36 @@ async fn every_search_path_gives_the_same_entries() {
     // A later word is found in its place in name order.
     let verte = search(&app, "q=ecole%20verte", None).await;
     assert_eq!(names(&verte), vec!["Groupe scolaire de l'École verte"]);
+
+    // SQLite's index of later words holds "ecole" for the rows where it
+    // comes after another word, not for those that begin with it and
+    // repeat it in their slug: the name index's range finds those.
+    if app.state.db.backend() == preau::db::Backend::Sqlite {
+        let slugs = app
+            .state
+            .db
+            .run(|conn| {
+                let sql = "SELECT o.slug AS slug FROM organisations_later_fts l \
+                           JOIN organisations o ON o.id = l.rowid \
+                           WHERE organisations_later_fts MATCH '\"ecole\"' ORDER BY o.slug";
+                Ok::<_, preau::AppError>(
+                    diesel::sql_query(sql)
+                        .fetch::<Slug>(conn)?
+                        .into_iter()
+                        .map(|s| s.slug)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .await
+            .expect("later words");
+        assert_eq!(slugs, ["gs-ecole-verte", "maison-ecole"]);
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Slug {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    slug: String,
 }
 
 #[tokio::test]
