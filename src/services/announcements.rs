@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{
     Caller, double_option,
-    organisations::{can_manage, local_org, roles_up_from},
+    organisations::{can_manage, holds_right, local_org},
     pagination::Page,
     timeline::{self, AnnouncementView, Listed, Listing},
 };
@@ -112,21 +112,11 @@ fn account_of(caller: &Caller) -> AppResult<&SignedIn> {
 }
 
 /// Whether an account publishes for an organisation: a member with a
-/// publishing role, an admin of it or of a parent, or an instance admin
-/// (the rule of `can_manage`, plus the roles that publish, from one read).
+/// publishing role, an admin of it or of a parent, or an instance admin.
 pub fn may_publish(conn: &mut DbConn, caller: &Caller, org_id: i64) -> AppResult<bool> {
-    let Caller::Account(account) = caller else {
-        return Ok(true);
-    };
-    if account.is_admin {
-        return Ok(true);
-    }
-    Ok(roles_up_from(conn, account.id, org_id)?
-        .iter()
-        .any(|(held_in, role)| {
-            role == Role::Admin.as_str()
-                || (*held_in == org_id && role.parse::<Role>().is_ok_and(Role::may_publish))
-        }))
+    holds_right(conn, caller, org_id, |role| {
+        role.parse::<Role>().is_ok_and(Role::may_publish)
+    })
 }
 
 /// The announcement with this key, or 404.

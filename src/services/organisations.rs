@@ -149,27 +149,33 @@ fn view(conn: &mut DbConn, org: Organisation) -> Result<OrganisationView, diesel
 /// Whether the caller may manage an organisation: instance admins, and the
 /// `admin` members of the organisation or of any of its ancestors.
 pub fn can_manage(conn: &mut DbConn, caller: &Caller, org_id: i64) -> AppResult<bool> {
+    holds_right(conn, caller, org_id, |_| false)
+}
+
+/// The rule every right in an organisation follows: the operator and
+/// instance admins hold it everywhere, the `admin` members of the
+/// organisation or of an ancestor hold it, and so do the members whose
+/// role in the organisation itself `held_here` accepts. The roles up the
+/// chain are read at once.
+pub fn holds_right(
+    conn: &mut DbConn,
+    caller: &Caller,
+    org_id: i64,
+    held_here: impl Fn(&str) -> bool,
+) -> AppResult<bool> {
     let Caller::Account(account) = caller else {
         return Ok(true);
     };
     if account.is_admin {
         return Ok(true);
     }
-    Ok(roles_up_from(conn, account.id, org_id)?
-        .iter()
-        .any(|(_, role)| role == Role::Admin.as_str()))
-}
-
-/// `(organisation id, role)` of what an account holds in an organisation
-/// and in its ancestors: what its rights there are decided from.
-pub fn roles_up_from(
-    conn: &mut DbConn,
-    account_id: i64,
-    org_id: i64,
-) -> Result<Vec<(i64, String)>, diesel::result::Error> {
     let mut chain = vec![org_id];
     chain.extend(rows::ancestor_ids(conn, org_id)?);
-    memberships::roles_among(conn, account_id, &chain)
+    Ok(memberships::roles_among(conn, account.id, &chain)?
+        .iter()
+        .any(|(held_in, role)| {
+            role == Role::Admin.as_str() || (*held_in == org_id && held_here(role))
+        }))
 }
 
 /// A local organisation by slug, or 404 naming it.

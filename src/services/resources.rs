@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Caller,
-    organisations::{can_manage, local_org, roles_up_from},
+    organisations::{can_manage, holds_right, local_org},
     pagination::{Page, PageRequest},
 };
 use crate::{
@@ -28,7 +28,7 @@ use crate::{
         send,
     },
     files::Stored,
-    model::{Role, Viewer},
+    model::Viewer,
     vocabulary,
 };
 
@@ -173,15 +173,7 @@ fn account_of(caller: &Caller) -> AppResult<&crate::db::accounts::SignedIn> {
 /// Members of an organisation share resources in its name, as do its
 /// admins and instance admins.
 pub fn may_share(conn: &mut DbConn, caller: &Caller, org_id: i64) -> AppResult<bool> {
-    let Caller::Account(account) = caller else {
-        return Ok(true);
-    };
-    if account.is_admin {
-        return Ok(true);
-    }
-    Ok(roles_up_from(conn, account.id, org_id)?
-        .iter()
-        .any(|(held_in, role)| *held_in == org_id || role == Role::Admin.as_str()))
+    holds_right(conn, caller, org_id, |_| true)
 }
 
 /// A file name as kept: the last path segment, printable, bounded; never a
