@@ -47,8 +47,9 @@ pub struct Announcement {
 }
 
 /// What a list of announcements shows of each: no body, no addresses.
-/// Pages list announcements by the twenty; reading every column for a
-/// title and a summary was a tenth of a timeline's work.
+/// Pages list announcements by the twenty; reading every column (and the
+/// attachments) for a title and a summary was a fifth of a timeline's
+/// CPU.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = announcements)]
 pub struct AnnouncementLine {
@@ -293,15 +294,20 @@ trait Predicates<DB> {
 
 /// A listing before it chooses its columns: each listing reads whole rows
 /// for the API and feeds, and lines for pages, under the same conditions.
-type Listing<DB> = announcements::BoxedQuery<'static, DB>;
+type Unselected<DB> = announcements::BoxedQuery<'static, DB>;
 
 /// The listings a [`Filter`] narrows, newest first, for one backend.
 trait Listings<DB> {
     /// Announcements visible to an audience.
-    fn visible(&self, audience: &Audience, limit: i64) -> Listing<DB>;
+    fn visible(&self, audience: &Audience, limit: i64) -> Unselected<DB>;
     /// One organisation's announcements: every one for its publishers,
     /// public ones only for feeds and anonymous readers.
-    fn of_organisation(&self, organisation_id: i64, public_only: bool, limit: i64) -> Listing<DB>;
+    fn of_organisation(
+        &self,
+        organisation_id: i64,
+        public_only: bool,
+        limit: i64,
+    ) -> Unselected<DB>;
 }
 
 macro_rules! predicates_for {
@@ -369,7 +375,7 @@ macro_rules! predicates_for {
         }
 
         impl Listings<$db> for Filter {
-            fn visible(&self, audience: &Audience, limit: i64) -> Listing<$db> {
+            fn visible(&self, audience: &Audience, limit: i64) -> Unselected<$db> {
                 announcements::table
                     .filter(Predicates::<$db>::predicate(audience))
                     .filter(Predicates::<$db>::predicate(self))
@@ -383,7 +389,7 @@ macro_rules! predicates_for {
                 organisation_id: i64,
                 public_only: bool,
                 limit: i64,
-            ) -> Listing<$db> {
+            ) -> Unselected<$db> {
                 let query = announcements::table
                     .filter(announcements::organisation_id.eq(organisation_id))
                     .filter(Predicates::<$db>::predicate(self))
