@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Caller,
-    organisations::{can_manage, holds_right, local_org},
+    organisations::{holds_right, local_org},
     pagination::{Page, PageRequest},
 };
 use crate::{
@@ -463,7 +463,8 @@ fn may_change(conn: &mut DbConn, caller: &Caller, row: &Resource) -> AppResult<O
     }
     let org = organisations::by_id(conn, row.organisation_id)?;
     let is_author = caller.account_id().is_some() && caller.account_id() == row.author_account_id;
-    if (is_author && may_share(conn, caller, org.id)?) || can_manage(conn, caller, org.id)? {
+    // A manager, or its author while a member there: one read of roles.
+    if holds_right(conn, caller, org.id, |_| is_author)? {
         Ok(org)
     } else {
         Err(

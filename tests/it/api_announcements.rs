@@ -857,8 +857,11 @@ async fn rights_come_from_roles_held_there_and_from_the_admins_of_parents() {
     join("directeur-a", "ecole-a", "director").await;
     let adjoint = c.app.account("adjoint-a", false).await;
     join("adjoint-a", "ecole-a", "teacher").await;
+    let codirection = c.app.account("codirection-a", false).await;
+    join("codirection-a", "ecole-a", "director").await;
 
     let note = json!({"title": "Note", "body": "Texte"});
+    let mut by_director = None;
     for (who, token, slug, expected) in [
         // An admin of the parent publishes in the school.
         ("ien", &ien, "ecole-a", StatusCode::CREATED),
@@ -874,7 +877,43 @@ async fn rights_come_from_roles_held_there_and_from_the_admins_of_parents() {
         let path = format!("/api/v1/organisations/{slug}/announcements");
         let reply = c.app.post(&path, token, note.clone()).await;
         assert_eq!(reply.status, expected, "{who} in {slug}: {}", reply.body);
+        if who == "directeur-a" && reply.status == StatusCode::CREATED {
+            by_director = reply.body["key"].as_str().map(str::to_string);
+        }
     }
+
+    // An announcement is changed by its author while a publisher there,
+    // and by the admins of the organisation or of a parent.
+    let path = format!(
+        "/api/v1/announcements/{}",
+        by_director.expect("the director's announcement")
+    );
+    for (who, token, expected) in [
+        ("cpc", &c.advisor, StatusCode::FORBIDDEN),
+        ("adjoint-a", &adjoint, StatusCode::FORBIDDEN),
+        // Another publisher there is not its author.
+        ("codirection-a", &codirection, StatusCode::FORBIDDEN),
+        ("ien", &ien, StatusCode::OK),
+        ("directeur-a", &directeur, StatusCode::OK),
+    ] {
+        let reply = c.app.patch(&path, token, json!({"title": who})).await;
+        assert_eq!(reply.status, expected, "{who} edits: {}", reply.body);
+    }
+    // Still a member there, no longer a publisher: no longer the author's.
+    join("directeur-a", "ecole-a", "teacher").await;
+    let left = c
+        .app
+        .delete(
+            "/api/v1/organisations/ecole-a/members/directeur-a/director",
+            &admin,
+        )
+        .await;
+    assert!(left.status.is_success(), "{}", left.body);
+    let former = c
+        .app
+        .patch(&path, &directeur, json!({"title": "Encore"}))
+        .await;
+    assert_eq!(former.status, StatusCode::FORBIDDEN, "{}", former.body);
 
     // Sharing a resource takes any role there, or admin of a parent.
     for (who, token, slug, expected) in [
