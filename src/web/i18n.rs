@@ -3,7 +3,7 @@
 //! `area.name`), embedded in the binary; a test keeps both languages and
 //! the templates in step.
 
-use std::{collections::HashMap, fmt::Display, sync::LazyLock};
+use std::{fmt::Display, sync::LazyLock};
 
 use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
@@ -60,7 +60,10 @@ impl Locale {
     }
 }
 
-type Catalog = HashMap<String, String>;
+/// Keyed with FxHash: a page looks up a hundred keys or more, all our
+/// own (none comes from a request), and SipHash's defence against chosen
+/// keys was most of the cost of each lookup.
+type Catalog = rustc_hash::FxHashMap<String, String>;
 
 /// The files of each language, area by area.
 const FR: &[&str] = &[
@@ -103,7 +106,7 @@ fn flatten(prefix: &str, table: &toml::Table, into: &mut Catalog) {
 }
 
 fn load(files: &[&str]) -> Catalog {
-    let mut catalog = Catalog::new();
+    let mut catalog = Catalog::default();
     for file in files {
         // The files are part of the binary and checked by a unit test.
         match file.parse::<toml::Table>() {

@@ -49,8 +49,16 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Renders a page with its status and the headers every page carries.
+/// What a page's buffer starts at: most pages fit, the longest list
+/// pages grow it once.
+const PAGE_CAPACITY: usize = 16 * 1024;
+
 pub fn render<T: Template>(status: StatusCode, page: &T) -> Result<Response, AppError> {
-    let html = page.render().map_err(AppError::internal)?;
+    // Pages run to tens of kilobytes; askama's own hint counts only the
+    // template's literal text, so the buffer would grow (and be copied)
+    // several times on a list page.
+    let mut html = String::with_capacity(T::SIZE_HINT.max(PAGE_CAPACITY));
+    page.render_into(&mut html).map_err(AppError::internal)?;
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();
     headers.insert(
