@@ -6,7 +6,10 @@ use std::{collections::HashMap, sync::Arc};
 
 use serde::{Deserialize, Serialize};
 
-use super::pagination::{Page, PageRequest};
+use super::{
+    directory_copies::Renderings,
+    pagination::{Page, PageRequest},
+};
 use crate::{
     AppState,
     db::{
@@ -383,6 +386,8 @@ pub struct OrganisationProfile {
     pub members: Vec<Member>,
     /// Whether it has more members than `members` holds.
     pub more_members: bool,
+    /// Its lists as pages showed them, kept with the copy.
+    pub rendered: Renderings,
 }
 
 /// Someone who holds roles in an organisation.
@@ -489,6 +494,7 @@ fn read_profile(
         description,
         children,
         more_children,
+        rendered: Renderings::default(),
     })
 }
 

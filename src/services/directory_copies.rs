@@ -12,8 +12,9 @@
 //! (`kept_copy`); checking costs one read of one row.
 
 use std::{
+    borrow::Cow,
     collections::HashMap,
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError},
 };
 
 use super::directory::OrganisationProfile;
@@ -21,7 +22,8 @@ use crate::model::Viewer;
 
 /// At most this many profiles are kept; past it the copies start again
 /// from none. A profile is a few tens of kilobytes at most (100 children,
-/// 100 members), so the bound keeps the copies under about 10 MB.
+/// 100 members), and as much again for its renderings in each language,
+/// so the bound keeps the copies under about 25 MB.
 const KEEP_AT_MOST: usize = 256;
 
 /// The key of a profile: the handle as asked (trimmed) and who looks.
@@ -92,6 +94,39 @@ impl ProfileCopies {
     }
 }
 
+/// How many interface languages a rendering is kept in
+/// (`web::i18n::Locale::ALL`, which checks it).
+pub const LANGUAGES: usize = 2;
+
+/// What a page made of a kept profile, in each interface language: the
+/// HTML of its lists, a hundred children and a hundred members, which
+/// costs more to write out than the rest of the page. It is kept in the
+/// profile, so it goes when the profile does and is never older than the
+/// database either.
+#[derive(Debug, Default)]
+pub struct Renderings([OnceLock<Box<str>>; LANGUAGES]);
+
+impl Renderings {
+    /// The rendering in language `language`, made by `render` the first
+    /// time; not kept for a language past [`LANGUAGES`].
+    pub fn get_or_render<E>(
+        &self,
+        language: usize,
+        render: impl FnOnce() -> Result<String, E>,
+    ) -> Result<Cow<'_, str>, E> {
+        let Some(slot) = self.0.get(language) else {
+            return render().map(Cow::Owned);
+        };
+        if let Some(kept) = slot.get() {
+            return Ok(Cow::Borrowed(kept));
+        }
+        let made = render()?.into_boxed_str();
+        // Two tasks may render at once; both made the same text, and the
+        // first one set is kept.
+        Ok(Cow::Borrowed(slot.get_or_init(|| made)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +158,7 @@ mod tests {
             more_children: false,
             members: Vec::new(),
             more_members: false,
+            rendered: Renderings::default(),
         })
     }
 
@@ -167,5 +203,35 @@ mod tests {
             assert!(copies.len() <= KEEP_AT_MOST);
         }
         assert!(!copies.is_empty());
+    }
+
+    #[test]
+    fn a_rendering_is_made_once_per_language_and_not_kept_when_it_fails() {
+        let renderings = Renderings::default();
+        let made = std::cell::Cell::new(0);
+        let render = |text: &str| {
+            made.set(made.get() + 1);
+            Ok::<_, ()>(text.to_string())
+        };
+        assert_eq!(renderings.get_or_render(0, || Err(())), Err(()));
+        assert_eq!(
+            renderings.get_or_render(0, || render("fr")).as_deref(),
+            Ok("fr")
+        );
+        assert_eq!(
+            renderings.get_or_render(0, || render("autre")).as_deref(),
+            Ok("fr")
+        );
+        assert_eq!(
+            renderings.get_or_render(1, || render("en")).as_deref(),
+            Ok("en")
+        );
+        assert_eq!(made.get(), 2);
+        // A language past the slots is rendered every time, never kept.
+        for _ in 0..2 {
+            let past = renderings.get_or_render(LANGUAGES, || render("xx"));
+            assert!(matches!(past, Ok(Cow::Owned(ref text)) if text == "xx"));
+        }
+        assert_eq!(made.get(), 4);
     }
 }

@@ -17,7 +17,8 @@ pub enum Locale {
 }
 
 impl Locale {
-    pub const ALL: [Locale; 2] = [Locale::Fr, Locale::En];
+    pub const ALL: [Locale; crate::services::directory_copies::LANGUAGES] =
+        [Locale::Fr, Locale::En];
 
     pub fn code(self) -> &'static str {
         match self {

@@ -12,15 +12,19 @@ use axum::{
     routing::{get, post},
 };
 use serde::Deserialize;
+use std::fmt;
 
 use super::{Chrome, Visitor, WebForm, checked, encode, given, ok};
 use crate::{
     AppState,
-    error::AppResult,
+    error::{AppError, AppResult},
     model::{OrgKind, Role},
     services::{
         announcements,
-        directory::{self, Child, OrganisationEntry, OrganisationQuery, PeopleQuery, PersonEntry},
+        directory::{
+            self, Child, OrganisationEntry, OrganisationProfile, OrganisationQuery, PeopleQuery,
+            PersonEntry,
+        },
         follows::{self, Follower},
         modules::{self, Module},
     },
@@ -38,15 +42,43 @@ pub fn routes() -> Router<AppState> {
 
 /// Where a local person's page is.
 fn person_path(username: &str) -> String {
-    format!("/directory/people/{username}")
+    PersonPath(username).to_string()
+}
+
+/// Where a local person's page is, written straight into the page.
+struct PersonPath<'a>(&'a str);
+
+impl fmt::Display for PersonPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "/directory/people/{}", self.0)
+    }
 }
 
 /// Where an organisation's page is on this instance.
 pub fn organisation_path(slug: &str, domain: &str, local: bool) -> String {
-    if local {
-        format!("/directory/organisations/{slug}")
-    } else {
-        format!("/directory/organisations/{slug}@{domain}")
+    OrgPath {
+        slug,
+        domain,
+        local,
+    }
+    .to_string()
+}
+
+/// Where an organisation's page is, written straight into the page: a
+/// list of a hundred organisations builds no string for each.
+pub struct OrgPath<'a> {
+    slug: &'a str,
+    domain: &'a str,
+    local: bool,
+}
+
+impl fmt::Display for OrgPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.local {
+            write!(f, "/directory/organisations/{}", self.slug)
+        } else {
+            write!(f, "/directory/organisations/{}@{}", self.slug, self.domain)
+        }
     }
 }
 
@@ -75,48 +107,74 @@ pub fn role_key(role: &str) -> &'static str {
     }
 }
 
-/// An organisation as a result line.
-pub struct OrgLine {
-    pub path: String,
-    pub name: String,
+/// An organisation as a result line, borrowed from the entry it shows.
+pub struct OrgLine<'a> {
+    pub path: OrgPath<'a>,
+    pub name: &'a str,
     pub kind: &'static str,
-    pub place: String,
-    pub uai: Option<String>,
-    pub origin: Option<String>,
+    pub place: Place<'a>,
+    pub uai: Option<&'a str>,
+    pub origin: Option<&'a str>,
     pub closed: bool,
 }
 
 /// "44000 Nantes", or whichever of the two is known.
-fn place(postal_code: Option<&str>, city: Option<&str>) -> String {
-    match (postal_code, city) {
-        (Some(code), Some(city)) => format!("{code} {city}"),
-        (one, other) => one.or(other).unwrap_or_default().to_string(),
+pub struct Place<'a> {
+    postal_code: Option<&'a str>,
+    city: Option<&'a str>,
+}
+
+impl Place<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.postal_code.is_none() && self.city.is_none()
     }
 }
 
-impl OrgLine {
-    fn new(tr: Tr, e: &OrganisationEntry) -> Self {
-        let place = place(e.postal_code.as_deref(), e.city.as_deref());
+impl fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.postal_code, self.city) {
+            (Some(code), Some(city)) => write!(f, "{code} {city}"),
+            (one, other) => f.write_str(one.or(other).unwrap_or_default()),
+        }
+    }
+}
+
+impl<'a> OrgLine<'a> {
+    fn new(tr: Tr, e: &'a OrganisationEntry) -> Self {
         Self {
-            path: organisation_path(&e.slug, &e.domain, e.local),
-            name: e.name.clone(),
+            path: OrgPath {
+                slug: &e.slug,
+                domain: &e.domain,
+                local: e.local,
+            },
+            name: &e.name,
             kind: tr.t(kind_key(&e.kind)),
-            place,
-            uai: e.uai.clone(),
-            origin: (!e.local).then(|| e.domain.clone()),
+            place: Place {
+                postal_code: e.postal_code.as_deref(),
+                city: e.city.as_deref(),
+            },
+            uai: e.uai.as_deref(),
+            origin: (!e.local).then_some(e.domain.as_str()),
             closed: e.closed,
         }
     }
 
     /// A child on its parent's page: closed ones are not listed there.
-    fn child(tr: Tr, c: &Child) -> Self {
+    fn child(tr: Tr, c: &'a Child) -> Self {
         Self {
-            path: organisation_path(&c.slug, &c.domain, c.local),
+            path: OrgPath {
+                slug: &c.slug,
+                domain: &c.domain,
+                local: c.local,
+            },
+            name: &c.name,
             kind: tr.t(kind_key(&c.kind)),
-            origin: (!c.local).then(|| c.domain.clone()),
-            name: c.name.clone(),
-            place: place(c.postal_code.as_deref(), c.city.as_deref()),
-            uai: c.uai.clone(),
+            place: Place {
+                postal_code: c.postal_code.as_deref(),
+                city: c.city.as_deref(),
+            },
+            uai: c.uai.as_deref(),
+            origin: (!c.local).then_some(c.domain.as_str()),
             closed: false,
         }
     }
@@ -142,11 +200,11 @@ struct OrgSearchForm {
 
 #[derive(Template)]
 #[template(path = "directory/search.html")]
-struct SearchPage {
+struct SearchPage<'a> {
     c: Chrome,
     f: OrgSearchForm,
     kinds: Vec<(&'static str, &'static str)>,
-    results: Vec<OrgLine>,
+    results: Vec<OrgLine<'a>>,
     next: Option<String>,
 }
 
@@ -350,10 +408,8 @@ struct OrganisationPage<'a> {
     kind: &'static str,
     description: &'a str,
     parent_path: Option<String>,
-    children: Vec<OrgLine>,
-    more_children: bool,
-    members: Vec<MemberLine>,
-    more_members: bool,
+    /// The members and children, as `organisation_lists.html` wrote them.
+    lists: &'a str,
     /// `None`: the visitor cannot follow (anonymous); else whether they do.
     following: Option<bool>,
     may_publish: bool,
@@ -362,11 +418,58 @@ struct OrganisationPage<'a> {
     lines: Vec<super::announcements::Line>,
 }
 
-/// A member on their organisation's page: the roles they hold there.
-struct MemberLine {
-    path: String,
-    name: String,
-    roles: Vec<&'static str>,
+/// An organisation's members and children, written once per kept profile
+/// and language (see `Renderings`).
+#[derive(Template)]
+#[template(path = "directory/organisation_lists.html")]
+struct Lists<'a> {
+    c: Tr,
+    slug: &'a str,
+    id: &'a str,
+    children: Vec<OrgLine<'a>>,
+    more_children: bool,
+    members: Vec<MemberLine<'a>>,
+    more_members: bool,
+}
+
+impl<'a> Lists<'a> {
+    fn of(tr: Tr, profile: &'a OrganisationProfile) -> Self {
+        Self {
+            c: tr,
+            slug: &profile.entry.slug,
+            id: &profile.entry.id,
+            children: profile
+                .children
+                .iter()
+                .map(|c| OrgLine::child(tr, c))
+                .collect(),
+            more_children: profile.more_children,
+            members: profile
+                .members
+                .iter()
+                .map(|m| MemberLine {
+                    path: PersonPath(&m.username),
+                    roles: &m.roles,
+                    name: &m.display_name,
+                })
+                .collect(),
+            more_members: profile.more_members,
+        }
+    }
+}
+
+/// A member on their organisation's page, borrowed from the profile.
+struct MemberLine<'a> {
+    path: PersonPath<'a>,
+    name: &'a str,
+    roles: &'a [String],
+}
+
+impl MemberLine<'_> {
+    /// The translation keys of the roles they hold there.
+    fn role_keys(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.roles.iter().map(|r| role_key(r))
+    }
 }
 
 /// An organisation's page; `/orgs/{slug}` from a browser shows it too.
@@ -376,15 +479,10 @@ pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Re
         let tr = v.tr();
         let profile = directory::organisation(state, v.viewer(), handle).await?;
         let e = &profile.entry;
-        let members = profile
-            .members
-            .iter()
-            .map(|m| MemberLine {
-                path: person_path(&m.username),
-                roles: m.roles.iter().map(|r| role_key(r)).collect(),
-                name: m.display_name.clone(),
-            })
-            .collect();
+        let lists = profile
+            .rendered
+            .get_or_render(v.locale as usize, || Lists::of(tr, &profile).render())
+            .map_err(AppError::internal)?;
         let following = match &v.account {
             Some(account) => Some(follows::is_following(state, &account.ap_id, &e.id).await?),
             None => None,
@@ -426,14 +524,7 @@ pub async fn organisation_page(state: &AppState, v: Visitor, handle: &str) -> Re
                     .unwrap_or_default();
                 organisation_path(&p.slug, &domain, domain == state.settings.domain)
             }),
-            children: profile
-                .children
-                .iter()
-                .map(|c| OrgLine::child(tr, c))
-                .collect(),
-            more_children: profile.more_children,
-            members,
-            more_members: profile.more_members,
+            lists: &lists,
             following,
             may_publish,
             handle: format!("{}@{}", e.slug, e.domain),

@@ -56,6 +56,18 @@ async fn an_organisation_page_shows_a_change_made_by_another_process_at_once() {
     assert!(page.has("/directory/people/ines\""), "{}", page.show());
     assert!(page.has("École Jules Verne"), "{}", page.show());
     assert!(!app.state.profiles.is_empty(), "the profile is kept");
+    assert!(page.has(">Members</h2>"), "{}", page.show());
+    assert!(page.has("Primary school"), "{}", page.show());
+
+    // The lists are written once per language of the same copy: a French
+    // reader after an English one reads them in French.
+    let mut lecteur = Browser::speaking(&app, "fr");
+    lecteur.sign_in("ines", PASSWORD).await;
+    let page = lecteur.get(path).await;
+    assert!(page.has(">Membres</h2>"), "{}", page.show());
+    assert!(page.has("École · Nantes"), "{}", page.show());
+    assert!(!page.has("Primary school"), "{}", page.show());
+    assert!(parent.get(path).await.has(">Members</h2>"));
 
     // Kept per kind of visitor: roles visible to accounts only are not
     // shown to the web from the account's copy.
