@@ -212,9 +212,16 @@ impl FileStore {
     }
 }
 
-/// Lower-case hex of a digest.
+/// Lower-case hex of a digest. Every signed-in request hashes its
+/// session secret, so this writes digits instead of formatting each byte.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    text
 }
 
 pub fn is_sha256(value: &str) -> bool {
@@ -292,6 +299,16 @@ mod tests {
             out.extend_from_slice(&chunk.expect("chunk"));
         }
         out
+    }
+
+    #[test]
+    fn hex_writes_lower_case_digits_two_per_byte() {
+        assert_eq!(hex(&[]), "");
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(
+            hex(&Sha256::digest(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[tokio::test]
