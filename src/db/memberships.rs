@@ -70,16 +70,14 @@ pub fn remove(
     Ok(n > 0)
 }
 
-/// `(organisation id, role)` of an account's memberships among some
-/// organisations (an organisation and its ancestors, for rights).
-pub fn roles_among(
-    conn: &mut DbConn,
-    account_id: i64,
-    organisation_ids: &[i64],
-) -> QueryResult<Vec<(i64, String)>> {
+/// `(organisation id, role)` of every membership of an account, for
+/// rights. An account holds a few; reading them all is one range of the
+/// `(account_id, organisation_id, role)` index, where narrowing to a list
+/// of organisations in SQL made SQLite build a temporary table for the
+/// list on every check.
+pub fn roles_of(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<(i64, String)>> {
     memberships::table
         .filter(memberships::account_id.eq(account_id))
-        .filter(one_of(memberships::organisation_id, organisation_ids))
         .select((memberships::organisation_id, memberships::role))
         .fetch(conn)
 }

@@ -155,8 +155,8 @@ pub fn can_manage(conn: &mut DbConn, caller: &Caller, org_id: i64) -> AppResult<
 /// The rule every right in an organisation follows: the operator and
 /// instance admins hold it everywhere, the `admin` members of the
 /// organisation or of an ancestor hold it, and so do the members whose
-/// role in the organisation itself `held_here` accepts. The roles up the
-/// chain are read at once.
+/// role in the organisation itself `held_here` accepts. The account's
+/// roles are read at once, and the chain only if it holds any.
 pub fn holds_right(
     conn: &mut DbConn,
     caller: &Caller,
@@ -169,13 +169,16 @@ pub fn holds_right(
     if account.is_admin {
         return Ok(true);
     }
+    let held = memberships::roles_of(conn, account.id)?;
+    if held.is_empty() {
+        return Ok(false);
+    }
     let mut chain = vec![org_id];
     chain.extend(rows::ancestor_ids(conn, org_id)?);
-    Ok(memberships::roles_among(conn, account.id, &chain)?
-        .iter()
-        .any(|(held_in, role)| {
-            role == Role::Admin.as_str() || (*held_in == org_id && held_here(role))
-        }))
+    Ok(held.iter().any(|(held_in, role)| {
+        chain.contains(held_in)
+            && (role == Role::Admin.as_str() || (*held_in == org_id && held_here(role)))
+    }))
 }
 
 /// A local organisation by slug, or 404 naming it.

@@ -859,6 +859,8 @@ async fn rights_come_from_roles_held_there_and_from_the_admins_of_parents() {
     join("adjoint-a", "ecole-a", "teacher").await;
     let codirection = c.app.account("codirection-a", false).await;
     join("codirection-a", "ecole-a", "director").await;
+    let admin_a = c.app.account("admin-a", false).await;
+    join("admin-a", "ecole-a", "admin").await;
 
     let note = json!({"title": "Note", "body": "Texte"});
     let mut by_director = None;
@@ -873,6 +875,9 @@ async fn rights_come_from_roles_held_there_and_from_the_admins_of_parents() {
         ("directeur-a", &directeur, "nantes-3", StatusCode::FORBIDDEN),
         // A teacher does not publish, even where they are a member.
         ("adjoint-a", &adjoint, "ecole-a", StatusCode::FORBIDDEN),
+        // An admin role counts down the chain, never up it.
+        ("admin-a", &admin_a, "ecole-a", StatusCode::CREATED),
+        ("admin-a", &admin_a, "nantes-3", StatusCode::FORBIDDEN),
     ] {
         let path = format!("/api/v1/organisations/{slug}/announcements");
         let reply = c.app.post(&path, token, note.clone()).await;
