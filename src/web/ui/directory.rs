@@ -3,6 +3,8 @@
 //! with the roles the visitor may see, follow button, feeds), a person's
 //! page, and following or unfollowing.
 
+use std::fmt;
+
 use activitypub_federation::config::Data;
 use askama::Template;
 use axum::{
@@ -12,7 +14,6 @@ use axum::{
     routing::{get, post},
 };
 use serde::Deserialize;
-use std::fmt;
 
 use super::{Chrome, Visitor, WebForm, checked, encode, given, ok};
 use crate::{
@@ -125,8 +126,11 @@ pub struct Place<'a> {
 }
 
 impl Place<'_> {
+    /// Whether it writes nothing (a blank field counts as unknown).
     pub fn is_empty(&self) -> bool {
-        self.postal_code.is_none() && self.city.is_none()
+        [self.postal_code, self.city]
+            .iter()
+            .all(|part| part.is_none_or(str::is_empty))
     }
 }
 
@@ -584,4 +588,36 @@ async fn unfollow(
     }
     .await;
     v.finish(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_place_writes_what_is_known_and_a_blank_field_counts_as_unknown() {
+        let place = |postal_code, city| Place { postal_code, city };
+        assert_eq!(
+            place(Some("44000"), Some("Nantes")).to_string(),
+            "44000 Nantes"
+        );
+        assert_eq!(place(None, Some("Nantes")).to_string(), "Nantes");
+        assert_eq!(place(Some("44000"), None).to_string(), "44000");
+        assert!(place(None, None).is_empty());
+        assert!(place(Some(""), Some("")).is_empty());
+        assert!(!place(Some(""), Some("Nantes")).is_empty());
+    }
+
+    #[test]
+    fn paths_name_remote_organisations_by_their_domain() {
+        assert_eq!(
+            organisation_path("ecole-a", "example.org", true),
+            "/directory/organisations/ecole-a"
+        );
+        assert_eq!(
+            organisation_path("ecole-a", "autre.example", false),
+            "/directory/organisations/ecole-a@autre.example"
+        );
+        assert_eq!(person_path("jdupont"), "/directory/people/jdupont");
+    }
 }
