@@ -48,11 +48,11 @@ pub fn routes(settings: &crate::config::Settings) -> Router<AppState> {
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Renders a page with its status and the headers every page carries.
 /// What a page's buffer starts at: most pages fit, the longest list
 /// pages grow it once.
 const PAGE_CAPACITY: usize = 16 * 1024;
 
+/// Renders a page with its status and the headers every page carries.
 pub fn render<T: Template>(status: StatusCode, page: &T) -> Result<Response, AppError> {
     // Pages run to tens of kilobytes; askama's own hint counts only the
     // template's literal text, so the buffer would grow (and be copied)
