@@ -101,14 +101,9 @@ const MAX_SUMMARY: usize = 500;
 const MAX_BODY: usize = 100_000;
 const MAX_ATTACHMENTS: usize = 20;
 
+/// Who signs announcements: an account, not the operator.
 fn account_of(caller: &Caller) -> AppResult<&SignedIn> {
-    match caller {
-        Caller::Account(account) => Ok(account),
-        Caller::Operator => Err(AppError::bad_request(
-            "announcements are signed by an account: use an account's token",
-        )
-        .says("refused.account_needed", &[])),
-    }
+    caller.account("announcements are signed by an account: use an account's token")
 }
 
 /// Whether an account publishes for an organisation: a member with a

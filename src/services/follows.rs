@@ -88,12 +88,7 @@ async fn follower_actor(
 ) -> AppResult<SomeActor> {
     match follower {
         Follower::Me => {
-            let Caller::Account(account) = caller else {
-                return Err(
-                    AppError::bad_request("the operator cannot follow: use an account")
-                        .says("refused.account_needed", &[]),
-                );
-            };
+            let account = caller.account("the operator cannot follow: use an account")?;
             // The signed-in account carries no keys; the follow is signed
             // with the key pair read here.
             let id = account.id;

@@ -21,7 +21,10 @@ pub mod statistics;
 pub mod throttle;
 pub mod timeline;
 
-use crate::db::accounts::SignedIn;
+use crate::{
+    db::accounts::SignedIn,
+    error::{AppError, AppResult},
+};
 
 /// Who asks for an action.
 #[derive(Debug, Clone)]
@@ -46,6 +49,16 @@ impl Caller {
             Self::Account(a) => Some(a.id),
         }
     }
+
+    /// The account acting, for what only an account can do (sign an
+    /// announcement or a resource, follow); the operator is refused with
+    /// `why`, the English words of the refusal.
+    pub fn account(&self, why: &'static str) -> AppResult<&SignedIn> {
+        match self {
+            Self::Account(account) => Ok(account),
+            Self::Operator => Err(AppError::bad_request(why).says("refused.account_needed", &[])),
+        }
+    }
 }
 
 /// Trims an optional text field; blank means absent.
@@ -63,4 +76,37 @@ where
     D: serde::Deserializer<'de>,
 {
     serde::Deserialize::deserialize(de).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn only_an_account_acts_where_an_account_is_needed() {
+        let account = SignedIn {
+            id: 7,
+            username: "jdupont".into(),
+            local: true,
+            ap_id: "https://example.org/users/jdupont".into(),
+            display_name: "Jeanne Dupont".into(),
+            email: None,
+            is_admin: false,
+            disabled: false,
+            locale: None,
+        };
+        let caller = Caller::Account(Box::new(account));
+        assert_eq!(caller.account("why").map(|a| a.id).ok(), Some(7));
+
+        let refused = Caller::Operator
+            .account("the operator cannot follow: use an account")
+            .expect_err("the operator is refused");
+        assert_eq!(refused.kind, ErrorKind::BadRequest);
+        assert_eq!(
+            refused.message,
+            "the operator cannot follow: use an account"
+        );
+        assert_eq!(refused.said.map(|s| s.key), Some("refused.account_needed"));
+    }
 }

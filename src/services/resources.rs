@@ -160,14 +160,9 @@ pub struct ResourceQuery {
     pub limit: Option<i64>,
 }
 
+/// Who signs resources: an account, not the operator.
 fn account_of(caller: &Caller) -> AppResult<&crate::db::accounts::SignedIn> {
-    match caller {
-        Caller::Account(account) => Ok(account),
-        Caller::Operator => Err(AppError::bad_request(
-            "resources are signed by an account: use an account's token",
-        )
-        .says("refused.account_needed", &[])),
-    }
+    caller.account("resources are signed by an account: use an account's token")
 }
 
 /// Members of an organisation share resources in its name, as do its
