@@ -9,7 +9,8 @@
 //! The instance holds a circonscription with 60 schools, 500 announcements
 //! for it (the reader's timeline is full), 100 shared resources and 50
 //! people. For each page: requests/s, p50 and p99 latency, and the size
-//! of the page. The target is p99 under 10 ms and every page under 100 KB.
+//! of the page. The target is p99 under 10 ms and every page under 100 KB,
+//! on SQLite; the benchmark exits with 1 when it is missed.
 
 #[path = "support/bench_db.rs"]
 mod bench_db;
@@ -32,6 +33,9 @@ use preau::{
 
 const CLIENTS: usize = 50;
 const RUN: Duration = Duration::from_secs(4);
+/// Issue 8's targets: each page's p99 at `CLIENTS`, and its size.
+const TARGET_P99_MS: f64 = 10.0;
+const TARGET_BYTES: usize = 100_000;
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -335,8 +339,14 @@ async fn main() {
         );
     }
     println!(
-        "web pages on {backend}: {CLIENTS} clients, worst p99 {worst_p99:.1} ms (target 10 ms), largest page {largest} bytes (target 100 KB)"
+        "web pages on {backend}: {CLIENTS} clients, worst p99 {worst_p99:.1} ms (target {TARGET_P99_MS} ms), largest page {largest} bytes (target {TARGET_BYTES} bytes)"
     );
     drop(state);
     drop(server);
+    // The targets are set for the embedded default; PostgreSQL's figures
+    // are printed for comparison (README "Performance").
+    if backend == "SQLite" && (worst_p99 >= TARGET_P99_MS || largest >= TARGET_BYTES) {
+        eprintln!("web pages: target missed");
+        std::process::exit(1);
+    }
 }

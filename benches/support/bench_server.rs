@@ -14,7 +14,7 @@ pub struct BenchServer {
     /// `localhost:{port}`: the instance's domain, and the `Host` to send.
     pub domain: String,
     /// Kept until the benchmark ends: dropping it removes the database.
-    _db: BenchDb,
+    db: BenchDb,
     listener: Option<TcpListener>,
 }
 
@@ -40,14 +40,16 @@ impl BenchServer {
             state,
             port,
             domain,
-            _db: db,
+            db,
             listener: Some(listener),
         }
     }
 
-    /// Starts answering HTTP on the port, in the background.
+    /// Starts answering HTTP on the port, in the background, once the
+    /// benchmark has seeded the database (see [`BenchDb::settle`]).
     pub async fn serve(&mut self) {
         let listener = self.listener.take().expect("served once");
+        self.db.settle();
         let config = preau::federation::config(self.state.clone())
             .await
             .expect("federation");
