@@ -14,6 +14,7 @@ use crate::{
         import::{self, Scope},
     },
     error::AppError,
+    services::{Caller, audit},
 };
 
 pub async fn import(state: &AppState, file: &Path, scope: Scope) -> Result<(), CliError> {
@@ -55,6 +56,31 @@ pub async fn import(state: &AppState, file: &Path, scope: Scope) -> Result<(), C
     bar.finish_and_clear();
     rejected.append(&mut report.rejected);
     rejected.sort_by_key(|r| r.line);
+    let target = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    );
+    let detail = format!(
+        "created={}, updated={}, unchanged={}, closed={}, rejected={}",
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.closed,
+        rejected.len()
+    );
+    state
+        .db
+        .run(move |conn| {
+            Ok::<_, AppError>(audit::record(
+                conn,
+                &audit::Actor::of(&Caller::Operator),
+                audit::Action::DirectoryImported,
+                &target,
+                &detail,
+            )?)
+        })
+        .await
+        .map_err(CliError::App)?;
     println!(
         "{} rows: {} created, {} updated, {} unchanged, {} closed, {} rejected",
         rows,

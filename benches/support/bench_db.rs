@@ -46,6 +46,7 @@ impl BenchDb {
     /// each page instead of reading ten from its index. SQLite is left as
     /// it is: preau never runs `ANALYZE` there, so a live instance has no
     /// statistics either.
+    #[allow(dead_code)] // the benchmarks without an HTTP server do not call it
     pub fn settle(&self) {
         if self.pg.is_some() {
             PgConnection::establish(&self.url)

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod announcements;
+mod audit;
 mod directory;
 mod federation;
 mod files;
@@ -24,6 +25,7 @@ pub fn routes(settings: &crate::config::Settings) -> Router<AppState> {
         .merge(organisations::routes())
         .merge(follows::routes())
         .merge(federation::routes())
+        .merge(audit::routes())
         .merge(announcements::routes())
         .merge(directory::routes())
         .merge(files::routes(settings.limits.max_upload_bytes))

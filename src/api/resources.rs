@@ -13,10 +13,10 @@ use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
     AppState,
-    db::resources as rows,
     error::{AppError, AppResult, ErrorKind},
-    federation::{mirror, policy::normalize_domain},
+    federation::mirror,
     services::{
+        mirroring,
         pagination::Page,
         resources::{self, ResourceMeta, ResourceQuery, ResourceView, UploadedFile, VersionMeta},
     },
@@ -189,43 +189,13 @@ async fn licences() -> Json<Vec<Licence>> {
     )
 }
 
-fn require_admin(auth: &Authenticated) -> AppResult<()> {
-    if auth.caller().is_instance_admin() {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("instance admins only"))
-    }
-}
-
 async fn mirrors(
     State(state): State<AppState>,
     auth: Authenticated,
 ) -> AppResult<Json<Vec<String>>> {
-    require_admin(&auth)?;
     Ok(Json(
-        state
-            .db
-            .read(|conn| Ok::<_, AppError>(rows::mirrored_domains(conn)?))
-            .await?,
+        mirroring::mirrored_domains(&state, &auth.caller()).await?,
     ))
-}
-
-async fn set_mirror(
-    state: &AppState,
-    auth: &Authenticated,
-    domain: &str,
-    on: bool,
-) -> AppResult<String> {
-    require_admin(auth)?;
-    let domain = crate::services::federation_admin::parse_domain(domain)?;
-    let stored = normalize_domain(&domain);
-    let key = stored.clone();
-    state
-        .db
-        .run(move |conn| Ok::<_, AppError>(rows::set_mirrored_domain(conn, &key, on)?))
-        .await?;
-    tracing::warn!(domain = %stored, on, "audit: mirroring changed");
-    Ok(stored)
 }
 
 async fn mirror_on(
@@ -233,7 +203,7 @@ async fn mirror_on(
     auth: Authenticated,
     Path(domain): Path<String>,
 ) -> AppResult<StatusCode> {
-    let domain = set_mirror(&state, &auth, &domain, true).await?;
+    let domain = mirroring::set_mirroring(&state, &auth.caller(), &domain, true).await?;
     // Copies what is already known from that peer.
     mirror::spawn(state.clone(), domain);
     Ok(StatusCode::NO_CONTENT)
@@ -244,6 +214,6 @@ async fn mirror_off(
     auth: Authenticated,
     Path(domain): Path<String>,
 ) -> AppResult<StatusCode> {
-    set_mirror(&state, &auth, &domain, false).await?;
+    mirroring::set_mirroring(&state, &auth.caller(), &domain, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }

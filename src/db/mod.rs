@@ -11,6 +11,7 @@ mod stamp;
 pub mod accounts;
 pub mod acknowledgements;
 pub mod announcements;
+pub mod audit_log;
 pub mod categories;
 pub mod directory;
 pub mod directory_version;

@@ -385,6 +385,18 @@ diesel::joinable!(resources -> organisations (organisation_id));
 diesel::joinable!(resource_versions -> resources (resource_id));
 diesel::joinable!(resource_files -> resources (resource_id));
 
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_account_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        detail -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     instance,
     accounts,
@@ -412,5 +424,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     modules,
     account_weeks,
-    usage_counters
+    usage_counters,
+    audit_log
 );

@@ -5,7 +5,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, clean, double_option, pagination::Page, passwords};
+use super::{
+    Caller,
+    audit::{self, Action, Actor},
+    clean, double_option,
+    pagination::Page,
+    passwords,
+};
 use crate::{
     AppState,
     db::{
@@ -253,6 +259,14 @@ pub async fn create(
                         e.into()
                     }
                 })?;
+                let detail = if input.is_admin { "is_admin=true" } else { "" };
+                audit::record(
+                    conn,
+                    &Actor::of(&caller),
+                    Action::AccountCreated,
+                    &username,
+                    detail,
+                )?;
                 Ok(view(conn, &caller, account)?)
             })
         })
@@ -367,6 +381,34 @@ fn with_memberships<R, T>(
         .collect())
 }
 
+/// What an update changes, for the audit log: the names of the fields,
+/// with the value of the two that give or take rights (never a password
+/// or an address).
+fn changed_fields(changes: &AccountChanges) -> String {
+    let flag = |name: &str, value: Option<bool>| value.map(|v| format!("{name}={v}"));
+    let named = |name: &str, changed: bool| changed.then(|| name.to_string());
+    [
+        flag("is_admin", changes.is_admin),
+        flag("disabled", changes.disabled),
+        named("password", changes.password_hash.is_some()),
+        named("display_name", changes.display_name.is_some()),
+        named("email", changes.email.is_some()),
+        named("phone", changes.phone.is_some()),
+        named("job_title", changes.job_title.is_some()),
+        named(
+            "visibility",
+            changes.name_visibility.is_some()
+                || changes.roles_visibility.is_some()
+                || changes.email_visibility.is_some()
+                || changes.phone_visibility.is_some(),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
 /// Changes a profile: the owner changes their own, instance admins any, and
 /// only admins change `is_admin` and `disabled`.
 pub async fn update(
@@ -458,7 +500,20 @@ pub async fn update(
                     )
                     .says("refused.last_admin", &[]));
                 }
+                let own = caller.account_id() == Some(account.id);
                 let account = rows::update(conn, account.id, &changes)?;
+                // Someone's own profile is theirs to change; what an admin
+                // changes in another account, or in anyone's rights, is
+                // audited.
+                if !own || changes.is_admin.is_some() || changes.disabled.is_some() {
+                    audit::record(
+                        conn,
+                        &Actor::of(&caller),
+                        Action::AccountChanged,
+                        &username,
+                        &changed_fields(&changes),
+                    )?;
+                }
                 Ok(view(conn, &caller, account)?)
             })
         })

@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{
-    Caller, double_option,
+    Caller,
+    audit::{self, Action, Actor},
+    double_option,
     organisations::{holds_right, local_org},
     pagination::Page,
     timeline::{self, AnnouncementView, Listed, Listing},
@@ -626,20 +628,24 @@ pub async fn add_category(
         return Err(AppError::conflict(format!("category `{slug}` is built in"))
             .says("refused.category_builtin", &[("slug", &slug)]));
     }
+    let actor = Actor::of(caller);
     state
         .db
         .run(move |conn| {
-            categories::insert(conn, &slug, &label).map_err(|e| {
-                if db::is_unique_violation_on(&e, "slug") || db::is_unique_violation_on(&e, "pkey")
-                {
-                    AppError::conflict(format!("category `{slug}` exists"))
-                        .says("refused.category_exists", &[("slug", &slug)])
-                } else {
-                    e.into()
-                }
-            })?;
-            tracing::info!(audit = true, category = %slug, "audit: category added");
-            Ok::<_, AppError>(())
+            db::transaction(conn, |conn| {
+                categories::insert(conn, &slug, &label).map_err(|e| {
+                    if db::is_unique_violation_on(&e, "slug")
+                        || db::is_unique_violation_on(&e, "pkey")
+                    {
+                        AppError::conflict(format!("category `{slug}` exists"))
+                            .says("refused.category_exists", &[("slug", &slug)])
+                    } else {
+                        e.into()
+                    }
+                })?;
+                audit::record(conn, &actor, Action::CategoryAdded, &slug, &label)?;
+                Ok::<_, AppError>(())
+            })
         })
         .await?;
     state.categories.forget();

@@ -8,7 +8,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::time::Instant;
 
-use super::{Caller, passwords};
+use super::{Caller, audit, passwords};
 use crate::{
     AppState,
     db::{self, accounts, tokens, usage},
@@ -64,8 +64,20 @@ pub async fn create_token(
                 return Err(AppError::forbidden("you may only create your own tokens")
                     .says("refused.own_account_only", &[]));
             }
-            tokens::insert(conn, account.id, &name, &hash)?;
-            Ok(())
+            crate::db::transaction(conn, |conn| {
+                tokens::insert(conn, account.id, &name, &hash)?;
+                // A token made for someone else lets its holder act as them.
+                if caller.account_id() != Some(account.id) {
+                    audit::record(
+                        conn,
+                        &audit::Actor::of(&caller),
+                        audit::Action::TokenIssued,
+                        &username,
+                        &name,
+                    )?;
+                }
+                Ok(())
+            })
         })
         .await?;
     Ok(secret)

@@ -11,7 +11,10 @@ use activitypub_federation::{
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::Caller;
+use super::{
+    Caller,
+    audit::{self, Action},
+};
 use crate::{
     AppState,
     config::FederationMode,
@@ -131,14 +134,17 @@ pub async fn set_mode(state: &AppState, caller: &Caller, mode: &str) -> AppResul
                     .says("refused.mode_unknown", &[])
             })?;
     let text = mode.to_string();
+    let actor = audit::Actor::of(caller);
     state
         .db
         .run(move |conn| {
-            domain_policies::set_mode_override(conn, Some(&text))?;
-            Ok::<_, AppError>(())
+            crate::db::transaction(conn, |conn| {
+                domain_policies::set_mode_override(conn, Some(&text))?;
+                audit::record(conn, &actor, Action::FederationMode, &text, "")?;
+                Ok::<_, AppError>(())
+            })
         })
         .await?;
-    tracing::warn!(%mode, "audit: federation mode changed");
     Ok(())
 }
 
@@ -170,31 +176,41 @@ pub async fn set_domain(state: &AppState, caller: &Caller, rule: DomainRule) -> 
         }
     };
     let note = rule.note.trim().chars().take(500).collect::<String>();
-    let (d, p) = (domain.clone(), policy.clone());
+    let actor = audit::Actor::of(caller);
     state
         .db
         .run(move |conn| {
-            domain_policies::set(conn, &d, &p, &note)?;
-            Ok::<_, AppError>(())
+            crate::db::transaction(conn, |conn| {
+                domain_policies::set(conn, &domain, &policy, &note)?;
+                let detail = if note.is_empty() {
+                    policy.clone()
+                } else {
+                    format!("{policy}: {note}")
+                };
+                audit::record(conn, &actor, Action::DomainRuleSet, &domain, &detail)?;
+                Ok::<_, AppError>(())
+            })
         })
         .await?;
-    tracing::warn!(%domain, %policy, "audit: federation domain policy set");
     Ok(())
 }
 
 pub async fn forget_domain(state: &AppState, caller: &Caller, domain: &str) -> AppResult<()> {
     require_admin(caller)?;
     let domain = parse_domain(domain)?;
-    let d = domain.clone();
-    let removed = state
+    let actor = audit::Actor::of(caller);
+    state
         .db
-        .run(move |conn| Ok::<_, AppError>(domain_policies::remove(conn, &d)?))
-        .await?;
-    if removed == 0 {
-        return Err(AppError::not_found(&format!("rule for {domain}")));
-    }
-    tracing::warn!(%domain, "audit: federation domain rule removed");
-    Ok(())
+        .run(move |conn| {
+            crate::db::transaction(conn, |conn| {
+                if domain_policies::remove(conn, &domain)? == 0 {
+                    return Err(AppError::not_found(&format!("rule for {domain}")));
+                }
+                audit::record(conn, &actor, Action::DomainRuleRemoved, &domain, "")?;
+                Ok(())
+            })
+        })
+        .await
 }
 
 /// Asks another instance to peer: allows its domain here, then sends a
@@ -238,16 +254,18 @@ pub async fn request_peering(
     );
     let outgoing =
         Outgoing::new(follow, vec![theirs.shared_inbox_or_inbox()], &data.settings).map_err(fed)?;
+    let actor = audit::Actor::of(caller);
     data.db
         .run(move |conn| {
             crate::db::transaction(conn, |conn| {
                 follows::upsert(conn, &f, &inbox, &target, &id, true)?;
-                outgoing.enqueue(conn)
+                outgoing.enqueue(conn)?;
+                audit::record(conn, &actor, Action::PeeringRequested, &domain, "")?;
+                Ok::<_, AppError>(())
             })
         })
         .await?;
     send::wake();
-    tracing::warn!(%domain, "audit: peering requested");
     Ok(())
 }
 
@@ -332,20 +350,24 @@ async fn decide_peering(
     )
     .map_err(fed)?;
     let (f, t) = (row.follower_ap_id.clone(), row.target_ap_id.clone());
+    let (actor, audited) = (audit::Actor::of(caller), domain.clone());
     data.db
         .run(move |conn| {
             crate::db::transaction(conn, |conn| {
-                if accepted {
+                let action = if accepted {
                     follows::set_accepted(conn, &f, &t)?;
+                    Action::PeeringAccepted
                 } else {
                     follows::remove(conn, &f, &t)?;
-                }
-                outgoing.enqueue(conn)
+                    Action::PeeringRejected
+                };
+                outgoing.enqueue(conn)?;
+                audit::record(conn, &actor, action, &audited, "")?;
+                Ok::<_, AppError>(())
             })
         })
         .await?;
     send::wake();
-    tracing::warn!(%domain, accepted, "audit: peering request decided");
     if accepted && let Ok(peer) = Url::parse(&row.follower_ap_id) {
         crate::federation::directory::spawn_sync(data, peer);
     }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod acknowledgements;
 pub mod announcements;
+pub mod audit;
 pub mod auth;
 pub mod directory;
 pub mod directory_copies;
@@ -11,6 +12,7 @@ pub mod federation_admin;
 pub mod follows;
 pub mod instance;
 pub mod kept_copy;
+pub mod mirroring;
 pub mod modules;
 pub mod organisations;
 pub mod pagination;

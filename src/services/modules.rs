@@ -4,7 +4,10 @@
 //! seconds, so every process behind a load balancer follows within that
 //! time.
 
-use super::Caller;
+use super::{
+    Caller,
+    audit::{self, Action, Actor},
+};
 use crate::{
     AppState,
     db::modules as rows,
@@ -104,6 +107,7 @@ pub async fn set(state: &AppState, caller: &Caller, modules: Modules) -> AppResu
         return Err(AppError::forbidden("only instance admins switch modules")
             .says("refused.admins_only", &[]));
     }
+    let actor = Actor::of(caller);
     state
         .db
         .run(move |conn| {
@@ -111,11 +115,14 @@ pub async fn set(state: &AppState, caller: &Caller, modules: Modules) -> AppResu
                 for module in Module::ALL {
                     rows::set(conn, module.name(), modules.is_on(module))?;
                 }
+                let detail = Module::ALL
+                    .map(|m| format!("{}={}", m.name(), modules.is_on(m)))
+                    .join(", ");
+                audit::record(conn, &actor, Action::ModulesChanged, "", &detail)?;
                 Ok::<_, AppError>(())
             })
         })
         .await?;
     state.modules.store(modules);
-    tracing::info!(?modules, "modules changed");
     Ok(())
 }

@@ -4,7 +4,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Caller, clean, double_option, pagination::Page};
+use super::{
+    Caller,
+    audit::{self, Action, Actor},
+    clean, double_option,
+    pagination::Page,
+};
 use crate::{
     AppState,
     db::{
@@ -386,6 +391,17 @@ pub async fn create(
                     },
                 )
                 .map_err(|e| conflict_from(e, &slug, uai.as_deref()))?;
+                let detail = match &parent {
+                    Some(p) => format!("kind={kind}, parent={}", p.slug),
+                    None => format!("kind={kind}"),
+                };
+                audit::record(
+                    conn,
+                    &Actor::of(&caller),
+                    Action::OrganisationCreated,
+                    &slug,
+                    &detail,
+                )?;
                 Ok(view(conn, org)?)
             })
         })
@@ -564,6 +580,13 @@ pub async fn update(
                 let uai = changes.uai.clone().flatten();
                 let org = rows::update(conn, org.id, &changes)
                     .map_err(|e| conflict_from(e, &slug, uai.as_deref()))?;
+                audit::record(
+                    conn,
+                    &Actor::of(&caller),
+                    Action::OrganisationChanged,
+                    &slug,
+                    &changed_fields(&changes),
+                )?;
                 // Followers elsewhere learn the new profile, queued with it.
                 let parent = match org.parent_id {
                     Some(id) => Some(rows::by_id(conn, id)?.ap_id),
@@ -584,6 +607,43 @@ pub async fn update(
         send::wake();
     }
     Ok(view)
+}
+
+/// What an update changes, for the audit log: the names of the fields,
+/// with the value of those that decide who sees or follows the
+/// organisation.
+fn changed_fields(changes: &OrganisationChanges) -> String {
+    let named = |name: &str, changed: bool| changed.then(|| name.to_string());
+    [
+        named("name", changes.name.is_some()),
+        named("kind", changes.kind.is_some()),
+        named("uai", changes.uai.is_some()),
+        named("parent", changes.parent_id.is_some()),
+        named(
+            "profile",
+            changes.description.is_some()
+                || changes.address.is_some()
+                || changes.postal_code.is_some()
+                || changes.city.is_some()
+                || changes.phone.is_some()
+                || changes.email.is_some()
+                || changes.website.is_some()
+                || changes.latitude.is_some()
+                || changes.longitude.is_some(),
+        ),
+        changes
+            .visibility
+            .as_ref()
+            .map(|v| format!("visibility={v}")),
+        changes.closed.map(|v| format!("closed={v}")),
+        changes
+            .approve_followers
+            .map(|v| format!("approve_followers={v}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 /// Gives an account a role in an organisation; giving it twice is harmless.
@@ -614,6 +674,13 @@ pub async fn add_member(
                 let account = accounts::local_by_username(conn, username)?
                     .ok_or_else(|| AppError::not_found(&format!("account `{username}`")))?;
                 memberships::add(conn, account.id, org.id, role.as_str())?;
+                audit::record(
+                    conn,
+                    &Actor::of(&caller),
+                    Action::MemberAdded,
+                    &slug,
+                    &format!("{}: {}", account.username, role.as_str()),
+                )?;
                 Ok(MemberView {
                     username: account.username,
                     role: role.as_str().to_string(),
@@ -650,6 +717,13 @@ pub async fn remove_member(
                 if !memberships::remove(conn, account.id, org.id, role.as_str())? {
                     return Err(AppError::not_found("membership"));
                 }
+                audit::record(
+                    conn,
+                    &Actor::of(&caller),
+                    Action::MemberRemoved,
+                    &slug,
+                    &format!("{username}: {}", role.as_str()),
+                )?;
                 Ok(())
             })
         })

@@ -291,6 +291,7 @@ mod tests {
         "directory",
         "resources",
         "admin",
+        "audit",
         "refused",
     ];
 

@@ -504,6 +504,21 @@ step('admin: modules and statistics pages; /admin is 403 for a teacher', async (
     await check(enseignant, 'admin-forbidden');
 });
 
+step('admin: the audit log lists the mode change and the new account, and filters by action', async () => {
+    await goto(adminPage, '/admin/audit');
+    await check(adminPage, 'admin-audit');
+    const rows = async () => adminPage.locator('main tbody tr').allInnerTexts();
+    const all = await rows();
+    assert(all.some((r) => r.includes(t('fr', 'audit.federation_mode'))),
+        `no "${t('fr', 'audit.federation_mode')}" in the audit log: ${JSON.stringify(all)}`);
+    await submit(adminPage, 'form[action="/admin/audit"]', { action: 'account_created' }, { status: 200 });
+    const created = await rows();
+    assert(created.length > 0 && created.every((r) => r.includes(t('fr', 'audit.account_created'))),
+        `the filter kept other actions: ${JSON.stringify(created)}`);
+    assert(created.some((r) => r.includes('personnel')), `no entry for personnel: ${JSON.stringify(created)}`);
+    await goto(enseignant, '/admin/audit', { status: 403 });
+});
+
 // ---------------------------------------------------------------- account
 
 step('account: a wrong current password is refused with an alert', async () => {

@@ -10,6 +10,7 @@ mod api_accounts;
 mod api_announcements;
 mod api_errors;
 mod api_organisations;
+mod audit;
 mod cli;
 mod directory;
 mod federation;

@@ -192,6 +192,7 @@ async fn admins_create_accounts_organisations_and_roles_and_nobody_else_does() {
         "/admin/accounts",
         "/admin/federation",
         "/admin/statistics",
+        "/admin/audit",
     ] {
         assert_eq!(prof.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
     }
@@ -443,6 +444,45 @@ async fn a_module_switched_off_leaves_the_menu_and_its_pages() {
         .await;
     assert_eq!(all.status, StatusCode::SEE_OTHER);
     assert_eq!(admin.get("/resources").await.status, StatusCode::OK);
+
+    // Both switches are in the audit log, newest first, in French.
+    let audit = admin.get("/admin/audit?action=modules_changed").await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.show());
+    let row = first_row(&audit.html);
+    assert!(row.contains("<td>admin</td>"), "{row}");
+    assert!(
+        row.contains("<td>Modules activés ou désactivés</td>"),
+        "{row}"
+    );
+    assert!(
+        row.contains("<td>announcements=true, directory=true, resources=true</td>"),
+        "{row}"
+    );
+    assert!(
+        audit.has("<td>announcements=true, directory=true, resources=false</td>"),
+        "{}",
+        audit.show()
+    );
+    assert!(
+        audit.has("<option value=\"modules_changed\" selected>"),
+        "{}",
+        audit.show()
+    );
+    // Filtered: the circonscription's creation is in the whole log only.
+    assert!(
+        !audit.has("<td>Organisation créée</td>"),
+        "{}",
+        audit.show()
+    );
+    assert!(
+        admin
+            .get("/admin/audit")
+            .await
+            .has("<td>Organisation créée</td><td>nantes-3</td>")
+    );
+    let unknown = admin.get("/admin/audit?action=tout").await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.has("action auditée « tout »"), "{}", unknown.show());
 }
 
 #[tokio::test]

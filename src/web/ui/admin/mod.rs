@@ -2,6 +2,7 @@
 //! members here; federation, modules and statistics in the submodules.
 
 mod accounts;
+mod audit;
 mod federation;
 mod instance;
 mod picker;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/members", get(members_page).post(add_member))
         .route("/admin/members/delete", post(remove_member))
         .merge(accounts::routes())
+        .merge(audit::routes())
         .merge(federation::routes())
         .merge(instance::routes())
 }

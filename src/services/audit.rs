@@ -1,0 +1,265 @@
+//! The audit log of admin actions (DESIGN section 7): who changed what the
+//! instance does or who may do what, on what, and when. Each service writes
+//! its entry in the transaction of the change, so the log holds an entry
+//! exactly when the change was made; instance admins read it on
+//! `/admin/audit` and `GET /api/v1/admin/audit`.
+
+use chrono::TimeDelta;
+use serde::Serialize;
+
+use super::{
+    Caller,
+    pagination::{Page, PageRequest},
+};
+use crate::{
+    AppState,
+    db::{
+        self, DbConn,
+        audit_log::{self, NewEntry},
+    },
+    error::{AppError, AppResult},
+};
+
+/// Entries are kept a year, then removed: long enough to answer for a
+/// school year, and the upper bound CNIL recommends for such logs.
+pub const KEPT_FOR: TimeDelta = TimeDelta::days(366);
+
+/// The actor written for the operator at the server's command line. A
+/// username never starts with `@`, so it cannot be taken for one.
+pub const OPERATOR: &str = "@operator";
+
+/// What was done. The key is what is stored and what the API gives;
+/// pages show the words of `audit.<key>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    AccountCreated,
+    AccountChanged,
+    OrganisationCreated,
+    OrganisationChanged,
+    MemberAdded,
+    MemberRemoved,
+    ModulesChanged,
+    CategoryAdded,
+    FederationMode,
+    DomainRuleSet,
+    DomainRuleRemoved,
+    PeeringRequested,
+    PeeringAccepted,
+    PeeringRejected,
+    MirroringChanged,
+    DirectoryImported,
+    TokenIssued,
+}
+
+impl Action {
+    pub const ALL: [Self; 17] = [
+        Self::AccountCreated,
+        Self::AccountChanged,
+        Self::OrganisationCreated,
+        Self::OrganisationChanged,
+        Self::MemberAdded,
+        Self::MemberRemoved,
+        Self::ModulesChanged,
+        Self::CategoryAdded,
+        Self::FederationMode,
+        Self::DomainRuleSet,
+        Self::DomainRuleRemoved,
+        Self::PeeringRequested,
+        Self::PeeringAccepted,
+        Self::PeeringRejected,
+        Self::MirroringChanged,
+        Self::DirectoryImported,
+        Self::TokenIssued,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::AccountCreated => "account_created",
+            Self::AccountChanged => "account_changed",
+            Self::OrganisationCreated => "organisation_created",
+            Self::OrganisationChanged => "organisation_changed",
+            Self::MemberAdded => "member_added",
+            Self::MemberRemoved => "member_removed",
+            Self::ModulesChanged => "modules_changed",
+            Self::CategoryAdded => "category_added",
+            Self::FederationMode => "federation_mode",
+            Self::DomainRuleSet => "federation_domain_set",
+            Self::DomainRuleRemoved => "federation_domain_removed",
+            Self::PeeringRequested => "peering_requested",
+            Self::PeeringAccepted => "peering_accepted",
+            Self::PeeringRejected => "peering_rejected",
+            Self::MirroringChanged => "resources_mirroring",
+            Self::DirectoryImported => "directory_imported",
+            Self::TokenIssued => "token_issued",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.key() == key)
+    }
+
+    /// The translation key of its label on the audit page.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Self::AccountCreated => "audit.account_created",
+            Self::AccountChanged => "audit.account_changed",
+            Self::OrganisationCreated => "audit.organisation_created",
+            Self::OrganisationChanged => "audit.organisation_changed",
+            Self::MemberAdded => "audit.member_added",
+            Self::MemberRemoved => "audit.member_removed",
+            Self::ModulesChanged => "audit.modules_changed",
+            Self::CategoryAdded => "audit.category_added",
+            Self::FederationMode => "audit.federation_mode",
+            Self::DomainRuleSet => "audit.federation_domain_set",
+            Self::DomainRuleRemoved => "audit.federation_domain_removed",
+            Self::PeeringRequested => "audit.peering_requested",
+            Self::PeeringAccepted => "audit.peering_accepted",
+            Self::PeeringRejected => "audit.peering_rejected",
+            Self::MirroringChanged => "audit.resources_mirroring",
+            Self::DirectoryImported => "audit.directory_imported",
+            Self::TokenIssued => "audit.token_issued",
+        }
+    }
+}
+
+/// Who acted, as the log names them.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    account_id: Option<i64>,
+    name: String,
+}
+
+impl Actor {
+    pub fn of(caller: &Caller) -> Self {
+        match caller {
+            Caller::Operator => Self {
+                account_id: None,
+                name: OPERATOR.to_string(),
+            },
+            Caller::Account(account) => Self {
+                account_id: Some(account.id),
+                name: account.username.clone(),
+            },
+        }
+    }
+}
+
+/// Writes an entry; call it in the transaction of the change, after the
+/// change, so that a refused change leaves no entry. Entries past
+/// [`KEPT_FOR`] go at the same time (admin actions are rare, and the
+/// delete reads the date index).
+pub fn record(
+    conn: &mut DbConn,
+    actor: &Actor,
+    action: Action,
+    target: &str,
+    detail: &str,
+) -> Result<(), diesel::result::Error> {
+    let now = db::now();
+    audit_log::delete_before(conn, now - KEPT_FOR)?;
+    audit_log::insert(
+        conn,
+        &NewEntry {
+            actor_account_id: actor.account_id,
+            actor: &actor.name,
+            action: action.key(),
+            target,
+            detail,
+        },
+        now,
+    )?;
+    tracing::info!(
+        actor = %actor.name,
+        action = action.key(),
+        %target,
+        %detail,
+        "audit"
+    );
+    Ok(())
+}
+
+/// One entry, as the API gives it.
+#[derive(Debug, Serialize)]
+pub struct EntryView {
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// A username, or `@operator` for the server's command line.
+    pub actor: String,
+    /// One of [`Action::key`].
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+/// The log, newest first, to instance admins; only `action`'s entries
+/// when it is given (one of [`Action::key`]).
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    request: &PageRequest,
+    action: Option<&str>,
+) -> AppResult<Page<audit_log::Entry>> {
+    if !caller.is_instance_admin() {
+        return Err(
+            AppError::forbidden("only instance admins read the audit log")
+                .says("refused.admins_only", &[]),
+        );
+    }
+    let action = match action.map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(key) => Some(Action::from_key(key).ok_or_else(|| {
+            AppError::invalid(format!("action: `{key}` is not an audited action"))
+                .says("refused.audit_action_unknown", &[("action", &key)])
+        })?),
+    };
+    let (before, limit) = request.bounds()?;
+    // On the blocking pool: with an action, the read may pass over a
+    // year of other entries.
+    let rows = state
+        .db
+        .run(move |conn| {
+            Ok::<_, AppError>(audit_log::page(
+                conn,
+                before,
+                limit + 1,
+                action.map(Action::key),
+            )?)
+        })
+        .await?;
+    Ok(Page::from_rows(rows, limit, |e| e.id, |e| e))
+}
+
+impl From<audit_log::Entry> for EntryView {
+    fn from(e: audit_log::Entry) -> Self {
+        Self {
+            id: e.id,
+            at: e.at.and_utc().to_rfc3339(),
+            actor: e.actor,
+            action: e.action,
+            target: e.target,
+            detail: e.detail,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_its_own_key_and_label() {
+        let mut keys: Vec<_> = Action::ALL.iter().map(|a| a.key()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), Action::ALL.len());
+        let mut labels: Vec<_> = Action::ALL.iter().map(|a| a.label_key()).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), Action::ALL.len());
+        for action in Action::ALL {
+            assert_eq!(Action::from_key(action.key()), Some(action));
+        }
+        assert_eq!(Action::from_key("account_deleted"), None);
+    }
+}
