@@ -192,10 +192,7 @@ pub async fn create(
     caller: &Caller,
     input: CreateAccount,
 ) -> AppResult<AccountView> {
-    if !caller.is_instance_admin() {
-        return Err(AppError::forbidden("only instance admins create accounts")
-            .says("refused.admins_only", &[]));
-    }
+    caller.instance_admin("only instance admins create accounts")?;
     let username = input.username.trim().to_string();
     validate_handle("username", &username).map_err(|e| {
         AppError::invalid(e).says("refused.username_invalid", &[("username", &username)])
@@ -325,10 +322,7 @@ pub async fn roster(
     caller: &Caller,
     page: &PageRequest,
 ) -> AppResult<Page<RosterLine>> {
-    if !caller.is_instance_admin() {
-        return Err(AppError::forbidden("only instance admins list accounts")
-            .says("refused.admins_only", &[]));
-    }
+    caller.instance_admin("only instance admins list accounts")?;
     let (after, limit) = page.bounds()?;
     state
         .db
@@ -385,11 +379,10 @@ fn with_memberships<R, T>(
 /// with the value of the two that give or take rights (never a password
 /// or an address).
 fn changed_fields(changes: &AccountChanges) -> String {
-    let flag = |name: &str, value: Option<bool>| value.map(|v| format!("{name}={v}"));
-    let named = |name: &str, changed: bool| changed.then(|| name.to_string());
-    [
-        flag("is_admin", changes.is_admin),
-        flag("disabled", changes.disabled),
+    use audit::{named, valued};
+    audit::detail([
+        valued("is_admin", changes.is_admin),
+        valued("disabled", changes.disabled),
         named("password", changes.password_hash.is_some()),
         named("display_name", changes.display_name.is_some()),
         named("email", changes.email.is_some()),
@@ -402,11 +395,7 @@ fn changed_fields(changes: &AccountChanges) -> String {
                 || changes.email_visibility.is_some()
                 || changes.phone_visibility.is_some(),
         ),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(", ")
+    ])
 }
 
 /// Changes a profile: the owner changes their own, instance admins any, and
@@ -430,11 +419,8 @@ pub async fn update(
         }
         changes.email = Some(email);
     }
-    if (input.is_admin.is_some() || input.disabled.is_some()) && !caller.is_instance_admin() {
-        return Err(
-            AppError::forbidden("only instance admins change is_admin or disabled")
-                .says("refused.admins_only", &[]),
-        );
+    if input.is_admin.is_some() || input.disabled.is_some() {
+        caller.instance_admin("only instance admins change is_admin or disabled")?;
     }
     changes.is_admin = input.is_admin;
     changes.disabled = input.disabled;

@@ -613,10 +613,7 @@ pub async fn add_category(
     slug: &str,
     label: &str,
 ) -> AppResult<()> {
-    if !caller.is_instance_admin() {
-        return Err(AppError::forbidden("only instance admins add categories")
-            .says("refused.admins_only", &[]));
-    }
+    caller.instance_admin("only instance admins add categories")?;
     let slug = slug.trim().to_ascii_lowercase();
     validate_category(&slug)
         .map_err(|e| AppError::invalid(e).says("refused.category_invalid", &[("slug", &slug)]))?;

@@ -178,6 +178,21 @@ pub fn record(
     Ok(())
 }
 
+/// The detail of a change: the parts that apply, joined by commas.
+pub fn detail(parts: impl IntoIterator<Item = Option<String>>) -> String {
+    parts.into_iter().flatten().collect::<Vec<_>>().join(", ")
+}
+
+/// A part of a detail: `name` when it changed.
+pub fn named(name: &str, changed: bool) -> Option<String> {
+    changed.then(|| name.to_string())
+}
+
+/// A part of a detail: `name=value` when the value changed.
+pub fn valued(name: &str, value: Option<impl std::fmt::Display>) -> Option<String> {
+    value.map(|v| format!("{name}={v}"))
+}
+
 /// One entry, as the API gives it.
 #[derive(Debug, Serialize)]
 pub struct EntryView {
@@ -200,12 +215,7 @@ pub async fn list(
     request: &PageRequest,
     action: Option<&str>,
 ) -> AppResult<Page<audit_log::Entry>> {
-    if !caller.is_instance_admin() {
-        return Err(
-            AppError::forbidden("only instance admins read the audit log")
-                .says("refused.admins_only", &[]),
-        );
-    }
+    caller.instance_admin("only instance admins read the audit log")?;
     let action = match action.map(str::trim).filter(|a| !a.is_empty()) {
         None => None,
         Some(key) => Some(Action::from_key(key).ok_or_else(|| {

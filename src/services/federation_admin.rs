@@ -31,14 +31,7 @@ use crate::{
 };
 
 fn require_admin(caller: &Caller) -> AppResult<()> {
-    if caller.is_instance_admin() {
-        Ok(())
-    } else {
-        Err(
-            AppError::forbidden("only instance admins manage federation")
-                .says("refused.admins_only", &[]),
-        )
-    }
+    caller.instance_admin("only instance admins manage federation")
 }
 
 fn fed(e: FederationError) -> AppError {

@@ -13,14 +13,7 @@ use crate::{
 };
 
 fn require_admin(caller: &Caller) -> AppResult<()> {
-    if caller.is_instance_admin() {
-        Ok(())
-    } else {
-        Err(
-            AppError::forbidden("only instance admins choose mirrored peers")
-                .says("refused.admins_only", &[]),
-        )
-    }
+    caller.instance_admin("only instance admins choose mirrored peers")
 }
 
 /// The domains whose files are mirrored.

@@ -52,6 +52,16 @@ impl Caller {
         }
     }
 
+    /// Passes for instance admins and the operator; anyone else is refused
+    /// with `why`, the English words of the refusal.
+    pub fn instance_admin(&self, why: &'static str) -> AppResult<()> {
+        if self.is_instance_admin() {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(why).says("refused.admins_only", &[]))
+        }
+    }
+
     /// The account acting, for what only an account can do (sign an
     /// announcement or a resource, follow); the operator is refused with
     /// `why`, the English words of the refusal.

@@ -103,10 +103,7 @@ pub async fn require(state: &AppState, module: Module) -> AppResult<()> {
 
 /// Switches modules on or off (instance admins only).
 pub async fn set(state: &AppState, caller: &Caller, modules: Modules) -> AppResult<()> {
-    if !caller.is_instance_admin() {
-        return Err(AppError::forbidden("only instance admins switch modules")
-            .says("refused.admins_only", &[]));
-    }
+    caller.instance_admin("only instance admins switch modules")?;
     let actor = Actor::of(caller);
     state
         .db

@@ -613,8 +613,8 @@ pub async fn update(
 /// with the value of those that decide who sees or follows the
 /// organisation.
 fn changed_fields(changes: &OrganisationChanges) -> String {
-    let named = |name: &str, changed: bool| changed.then(|| name.to_string());
-    [
+    use audit::{named, valued};
+    audit::detail([
         named("name", changes.name.is_some()),
         named("kind", changes.kind.is_some()),
         named("uai", changes.uai.is_some()),
@@ -631,19 +631,10 @@ fn changed_fields(changes: &OrganisationChanges) -> String {
                 || changes.latitude.is_some()
                 || changes.longitude.is_some(),
         ),
-        changes
-            .visibility
-            .as_ref()
-            .map(|v| format!("visibility={v}")),
-        changes.closed.map(|v| format!("closed={v}")),
-        changes
-            .approve_followers
-            .map(|v| format!("approve_followers={v}")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(", ")
+        valued("visibility", changes.visibility.as_ref()),
+        valued("closed", changes.closed),
+        valued("approve_followers", changes.approve_followers),
+    ])
 }
 
 /// Gives an account a role in an organisation; giving it twice is harmless.

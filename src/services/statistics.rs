@@ -183,12 +183,7 @@ fn local_midnight(day: NaiveDate, zone: Tz) -> NaiveDateTime {
 /// The statistics page's figures (instance admins only), as this process
 /// last computed them if that was less than [`REPORT_KEPT_FOR`] ago.
 pub async fn report(state: &AppState, caller: &Caller) -> AppResult<Statistics> {
-    if !caller.is_instance_admin() {
-        return Err(
-            AppError::forbidden("only instance admins see the statistics")
-                .says("refused.admins_only", &[]),
-        );
-    }
+    caller.instance_admin("only instance admins see the statistics")?;
     if let Some(kept) = state.statistics.fresh() {
         return Ok(kept);
     }
