@@ -170,6 +170,18 @@ impl FileStore {
         })
     }
 
+    /// Whether the store holds the bytes of a digest.
+    pub async fn exists(&self, sha256: &str) -> Result<bool, FileError> {
+        if !is_sha256(sha256) {
+            return Ok(false);
+        }
+        match self.store.head(&Self::location(sha256)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Removes a stored file (one that nothing refers to).
     pub async fn delete(&self, sha256: &str) -> Result<(), FileError> {
         if !is_sha256(sha256) {

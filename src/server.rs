@@ -74,6 +74,7 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     let workers = crate::federation::delivery::spawn(federation.clone(), stopping.clone());
     crate::federation::directory::spawn_periodic(federation.clone(), stopping.clone());
     crate::federation::mirror::spawn_periodic(state.clone(), stopping.clone());
+    crate::services::uploads::spawn_sweeper(state.clone(), stopping.clone());
     let flusher = crate::services::statistics::spawn_flush(state.clone(), stopping.clone());
     let stop = stopping.clone();
     let served = run_router(web::router(state, federation), listener, async move {

@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use crate::{
     AppState,
-    db::files,
     error::{AppError, AppResult, ErrorKind},
     files::FileError,
+    services::uploads,
     web::extract::Authenticated,
 };
 
@@ -63,28 +63,14 @@ async fn upload(
         .files
         .put_stream(body.into_data_stream(), &declared, limit)
         .await?;
-    let row = {
-        let stored = stored.clone();
-        state
-            .db
-            .run(move |conn| {
-                let size = i64::try_from(stored.size).map_err(AppError::internal)?;
-                Ok::<_, AppError>(files::record(
-                    conn,
-                    &stored.sha256,
-                    &stored.media_type,
-                    size,
-                )?)
-            })
-            .await?
-    };
-    tracing::info!(sha256 = %row.sha256, size = row.size, "file stored");
+    uploads::keep(&state, std::slice::from_ref(&stored)).await?;
+    tracing::info!(sha256 = %stored.sha256, size = stored.size, "file stored");
     Ok((
         StatusCode::CREATED,
         Json(Uploaded {
-            url: state.settings.url(&format!("/files/{}", row.sha256)),
-            sha256: row.sha256,
-            media_type: row.media_type,
+            url: state.settings.url(&format!("/files/{}", stored.sha256)),
+            sha256: stored.sha256,
+            media_type: stored.media_type,
             size: stored.size,
         }),
     ))

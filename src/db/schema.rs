@@ -187,6 +187,7 @@ diesel::table! {
         media_type -> Text,
         size -> BigInt,
         created_at -> Timestamp,
+        claimed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -180,7 +180,10 @@ fn check_attachments(
     }
     refs.iter()
         .map(|r| {
-            let stored = files::get(conn, &r.sha256)?.ok_or_else(|| {
+            // Claimed in the transaction that refers to it, so that the
+            // removal of unused files cannot take it meanwhile.
+            let claimed = files::claim(conn, &r.sha256)?;
+            let stored = files::get(conn, &r.sha256)?.filter(|_| claimed).ok_or_else(|| {
                 AppError::invalid(format!(
                     "attachments: no uploaded file with sha256 `{}` (upload it to /api/v1/files first)",
                     r.sha256

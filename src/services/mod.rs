@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod statistics;
 pub mod throttle;
 pub mod timeline;
+pub mod uploads;
 
 use crate::{
     db::accounts::SignedIn,

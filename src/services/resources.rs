@@ -12,11 +12,12 @@ use super::{
     Caller,
     organisations::{holds_right, local_org},
     pagination::{Page, PageRequest},
+    uploads,
 };
 use crate::{
     AppState,
     db::{
-        self, DbConn, files,
+        self, DbConn,
         organisations::{self, Organisation, OrganisationName},
         resources::{self as rows, Content, Identity, NewFile, Resource, join_list, split_list},
     },
@@ -27,7 +28,7 @@ use crate::{
         objects::{announcement::new_public_id, plain_text},
         send,
     },
-    files::Stored,
+    files::{FileStore, Stored},
     model::Viewer,
     vocabulary,
 };
@@ -266,7 +267,11 @@ fn check(meta: ResourceMeta, version: i32) -> AppResult<(Content, String)> {
     ))
 }
 
-fn new_files(conn: &mut DbConn, uploaded: &[UploadedFile]) -> AppResult<Vec<NewFile>> {
+fn new_files(
+    conn: &mut DbConn,
+    store: &FileStore,
+    uploaded: &[UploadedFile],
+) -> AppResult<Vec<NewFile>> {
     if uploaded.len() > MAX_FILES {
         return Err(
             AppError::invalid(format!("file: at most {MAX_FILES} per version"))
@@ -277,7 +282,7 @@ fn new_files(conn: &mut DbConn, uploaded: &[UploadedFile]) -> AppResult<Vec<NewF
         .iter()
         .map(|f| {
             let size = i64::try_from(f.stored.size).map_err(AppError::internal)?;
-            files::record(conn, &f.stored.sha256, &f.stored.media_type, size)?;
+            uploads::record_stored(conn, store, &f.stored)?;
             Ok(NewFile {
                 name: file_name(&f.name),
                 sha256: f.stored.sha256.clone(),
@@ -407,6 +412,7 @@ pub async fn publish(
         );
     }
     let (caller, slug, settings) = (caller.clone(), slug.to_string(), state.settings.clone());
+    let store = state.files.clone();
     let view = state
         .db
         .run(move |conn| {
@@ -434,7 +440,7 @@ pub async fn publish(
                 received_at: now,
             };
             db::transaction(conn, |conn| {
-                let files = new_files(conn, &uploaded)?;
+                let files = new_files(conn, &store, &uploaded)?;
                 let row = rows::insert(conn, &identity, &content)?;
                 rows::add_version(conn, row.id, 1, &note, &files, now)?;
                 resource_relay::enqueue(conn, &row, &org, Change::Create, &settings)?;
@@ -479,6 +485,7 @@ pub async fn add_version(
     uploaded: Vec<UploadedFile>,
 ) -> AppResult<ResourceView> {
     let (caller, key, settings) = (caller.clone(), key.to_string(), state.settings.clone());
+    let store = state.files.clone();
     let view = state
         .db
         .run(move |conn| {
@@ -509,7 +516,7 @@ pub async fn add_version(
                         })
                         .collect()
                 } else {
-                    new_files(conn, &uploaded)?
+                    new_files(conn, &store, &uploaded)?
                 };
                 let updated = rows::update_content(conn, row.id, &content)?;
                 rows::add_version(conn, row.id, version, &note, &files, content.updated_at)?;

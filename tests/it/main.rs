@@ -18,4 +18,5 @@ mod migrations;
 mod resources;
 mod search;
 mod server;
+mod uploads;
 mod web;

@@ -19,7 +19,6 @@ use super::{
 };
 use crate::{
     AppState,
-    db::files,
     error::{AppError, AppResult, ErrorKind},
     html::render_markdown,
     model::Role,
@@ -28,6 +27,7 @@ use crate::{
         modules::{self, Module},
         resources::UploadedFile,
         timeline::AnnouncementView,
+        uploads,
     },
     web::i18n::Tr,
 };
@@ -247,26 +247,15 @@ async fn publish_page(
 
 /// Records the files of the form so that announcements can refer to them.
 async fn record(state: &AppState, uploaded: &[UploadedFile]) -> AppResult<Vec<AttachmentRef>> {
-    let stored: Vec<_> = uploaded
+    let stored: Vec<_> = uploaded.iter().map(|u| u.stored.clone()).collect();
+    uploads::keep(state, &stored).await?;
+    Ok(uploaded
         .iter()
-        .map(|u| (u.name.clone(), u.stored.clone()))
-        .collect();
-    state
-        .db
-        .run(move |conn| {
-            stored
-                .into_iter()
-                .map(|(name, s)| {
-                    let size = i64::try_from(s.size).map_err(AppError::internal)?;
-                    files::record(conn, &s.sha256, &s.media_type, size)?;
-                    Ok(AttachmentRef {
-                        sha256: s.sha256,
-                        name: crate::services::resources::file_name(&name),
-                    })
-                })
-                .collect()
+        .map(|u| AttachmentRef {
+            sha256: u.stored.sha256.clone(),
+            name: crate::services::resources::file_name(&u.name),
         })
-        .await
+        .collect())
 }
 
 /// Reads a publish or edit form: its fields, with the files it carried
