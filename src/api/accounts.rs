@@ -1,4 +1,5 @@
-//! `/accounts`: list, create, read and update local accounts.
+//! `/accounts`: list, create, read and update local accounts, and export
+//! one's data.
 
 use axum::{
     Json, Router,
@@ -13,6 +14,7 @@ use crate::{
     services::{
         accounts::{self, AccountView, CreateAccount, UpdateAccount},
         pagination::{Page, PageRequest},
+        personal_data::{self, PersonalData},
     },
     web::extract::{ApiJson, ApiQuery, Authenticated},
 };
@@ -22,6 +24,19 @@ pub fn routes() -> Router<AppState> {
         .route("/accounts", get(list).post(create))
         .route("/accounts/me", get(me))
         .route("/accounts/{username}", get(show).patch(update))
+        .route("/accounts/{username}/export", get(export))
+}
+
+/// Everything the instance holds about an account (GDPR), for its owner
+/// and instance admins.
+async fn export(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(username): Path<String>,
+) -> AppResult<Json<PersonalData>> {
+    Ok(Json(
+        personal_data::export(&state, &auth.caller(), &username).await?,
+    ))
 }
 
 async fn list(

@@ -49,10 +49,11 @@ pub enum Action {
     MirroringChanged,
     DirectoryImported,
     TokenIssued,
+    PersonalDataExported,
 }
 
 impl Action {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::AccountCreated,
         Self::AccountChanged,
         Self::OrganisationCreated,
@@ -70,6 +71,7 @@ impl Action {
         Self::MirroringChanged,
         Self::DirectoryImported,
         Self::TokenIssued,
+        Self::PersonalDataExported,
     ];
 
     pub fn key(self) -> &'static str {
@@ -91,6 +93,7 @@ impl Action {
             Self::MirroringChanged => "resources_mirroring",
             Self::DirectoryImported => "directory_imported",
             Self::TokenIssued => "token_issued",
+            Self::PersonalDataExported => "personal_data_exported",
         }
     }
 
@@ -118,6 +121,7 @@ impl Action {
             Self::MirroringChanged => "audit.resources_mirroring",
             Self::DirectoryImported => "audit.directory_imported",
             Self::TokenIssued => "audit.token_issued",
+            Self::PersonalDataExported => "audit.personal_data_exported",
         }
     }
 }

@@ -15,6 +15,7 @@ mod cli;
 mod directory;
 mod federation;
 mod migrations;
+mod personal_data;
 mod resources;
 mod search;
 mod server;

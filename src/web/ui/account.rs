@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     Router,
     extract::{Query, State},
-    http::StatusCode,
+    http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -15,7 +15,7 @@ use super::{Chrome, CsrfOnly, Visitor, WebForm, ok, render, safe_next};
 use crate::{
     AppState,
     error::{AppError, AppResult, ErrorKind},
-    services::{accounts::CreateAccount, sessions},
+    services::{accounts::CreateAccount, personal_data, sessions},
     web::i18n::Locale,
 };
 
@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/account", get(account_page))
+        .route("/account/export", get(export))
         .route("/account/password", post(change_password))
         .route("/account/language", post(language))
 }
@@ -292,6 +293,29 @@ fn account_page_of(v: &Visitor, state: &AppState, error: Option<String>) -> AppR
 
 async fn account_page(State(state): State<AppState>, v: Visitor) -> Response {
     let result = account_page_of(&v, &state, None).and_then(|page| ok(&page));
+    v.finish(result)
+}
+
+/// One's own data, as a JSON file to keep (GDPR).
+async fn export(State(state): State<AppState>, v: Visitor) -> Response {
+    let result = async {
+        let caller = v.caller()?;
+        let Some(account) = &v.account else {
+            return Err(AppError::unauthorized());
+        };
+        let data = personal_data::export(&state, &caller, &account.username).await?;
+        let body = serde_json::to_vec_pretty(&data).map_err(AppError::internal)?;
+        let file = format!("attachment; filename=\"preau-{}.json\"", account.username);
+        Ok((
+            [
+                (header::CONTENT_TYPE, "application/json".to_string()),
+                (header::CONTENT_DISPOSITION, file),
+            ],
+            body,
+        )
+            .into_response())
+    }
+    .await;
     v.finish(result)
 }
 

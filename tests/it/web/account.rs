@@ -1,8 +1,9 @@
 //! The first run, signing in and out, CSRF refusals, the account page and
 //! the language choice.
 
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use preau::services::{Caller, auth};
+use serde_json::Value;
 
 use super::{
     Browser, NOTE, PASSWORD, announcement_count, circo, markup::assert_sound_page, outing,
@@ -585,4 +586,25 @@ async fn the_language_switch_of_a_refused_form_returns_to_a_page() {
         "the language switch of a refused form's page sends to {:?}",
         chosen.location()
     );
+}
+
+#[tokio::test]
+async fn the_account_page_downloads_ones_own_data() {
+    let app = TestApp::new().await;
+    app.account("prof", false).await;
+    let mut prof = Browser::signed_in(&app, "prof").await;
+    let page = prof.get("/account").await;
+    assert!(page.has("href=\"/account/export\""), "{}", page.show());
+    let file = prof.get("/account/export").await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.show());
+    assert_eq!(
+        file.headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"preau-prof.json\""
+    );
+    // Like every signed-in page: kept by no cache.
+    assert_eq!(file.headers[header::CACHE_CONTROL], "private, no-store");
+    let data: Value = serde_json::from_str(&file.html).expect("JSON");
+    assert_eq!(data["account"]["username"], "prof");
+    let anonymous = Browser::new(&app).get("/account/export").await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
 }

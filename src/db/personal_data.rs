@@ -1,0 +1,249 @@
+//! Reads of everything the instance holds about one local account, for
+//! the export of a person's data (GDPR article 15 and 20). Secrets (the
+//! password hash, the key pair, session and token digests) are never read.
+
+use chrono::NaiveDateTime;
+use diesel::{prelude::*, result::QueryResult};
+use serde::Serialize;
+
+use super::{
+    DbConn, Stamp,
+    schema::{
+        account_weeks, accounts, acknowledgements, announcements, api_tokens, audit_log, follows,
+        memberships, notifications, organisations, resources, sessions,
+    },
+};
+use crate::db::{Run, columns};
+
+#[derive(Debug, Serialize, Queryable, Selectable)]
+#[diesel(table_name = accounts)]
+pub struct Profile {
+    #[serde(skip)]
+    pub id: i64,
+    pub username: String,
+    pub ap_id: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub job_title: String,
+    pub name_visibility: String,
+    pub roles_visibility: String,
+    pub email_visibility: String,
+    pub phone_visibility: String,
+    pub locale: Option<String>,
+    pub is_admin: bool,
+    pub disabled: bool,
+    #[diesel(deserialize_as = Stamp)]
+    pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn profile(conn: &mut DbConn, username: &str) -> QueryResult<Option<Profile>> {
+    accounts::table
+        .filter(accounts::local.eq(true))
+        .filter(accounts::username.eq(username))
+        .select(columns::<Profile>())
+        .fetch_first(conn)
+        .optional()
+}
+
+#[derive(Debug, Serialize, Queryable)]
+pub struct Membership {
+    pub organisation: String,
+    pub organisation_name: String,
+    pub role: String,
+    #[diesel(deserialize_as = Stamp)]
+    pub since: NaiveDateTime,
+}
+
+pub fn memberships(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<Membership>> {
+    memberships::table
+        .inner_join(organisations::table.on(organisations::id.eq(memberships::organisation_id)))
+        .filter(memberships::account_id.eq(account_id))
+        .order(memberships::id.asc())
+        .select((
+            organisations::slug,
+            organisations::name,
+            memberships::role,
+            memberships::created_at,
+        ))
+        .fetch(conn)
+}
+
+#[derive(Debug, Serialize, Queryable)]
+pub struct Session {
+    #[diesel(deserialize_as = Stamp)]
+    pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
+    pub last_seen_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn sessions(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<Session>> {
+    sessions::table
+        .filter(sessions::account_id.eq(account_id))
+        .order(sessions::id.asc())
+        .select((
+            sessions::created_at,
+            sessions::last_seen_at,
+            sessions::expires_at,
+        ))
+        .fetch(conn)
+}
+
+#[derive(Debug, Serialize, Queryable)]
+pub struct Token {
+    pub name: String,
+    #[diesel(deserialize_as = Stamp)]
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
+pub fn tokens(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<Token>> {
+    api_tokens::table
+        .filter(api_tokens::account_id.eq(account_id))
+        .order(api_tokens::id.asc())
+        .select((
+            api_tokens::name,
+            api_tokens::created_at,
+            api_tokens::last_used_at,
+        ))
+        .fetch(conn)
+}
+
+#[derive(Debug, Serialize, Queryable)]
+pub struct Follow {
+    pub target: String,
+    pub pending: bool,
+    #[diesel(deserialize_as = Stamp)]
+    pub since: NaiveDateTime,
+}
+
+pub fn follows(conn: &mut DbConn, ap_id: &str) -> QueryResult<Vec<Follow>> {
+    follows::table
+        .filter(follows::follower_ap_id.eq(ap_id))
+        .order(follows::id.asc())
+        .select((follows::target_ap_id, follows::pending, follows::created_at))
+        .fetch(conn)
+}
+
+/// An announcement or a resource the account wrote.
+#[derive(Debug, Serialize, Queryable)]
+pub struct Authored {
+    pub id: String,
+    pub organisation: String,
+    pub title: String,
+    #[diesel(deserialize_as = Stamp)]
+    pub published_at: NaiveDateTime,
+}
+
+pub fn announcements(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<Authored>> {
+    announcements::table
+        .inner_join(organisations::table.on(organisations::id.eq(announcements::organisation_id)))
+        .filter(announcements::author_account_id.eq(account_id))
+        .order(announcements::id.asc())
+        .select((
+            announcements::ap_id,
+            organisations::slug,
+            announcements::title,
+            announcements::published_at,
+        ))
+        .fetch(conn)
+}
+
+pub fn resources(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<Authored>> {
+    resources::table
+        .inner_join(organisations::table.on(organisations::id.eq(resources::organisation_id)))
+        .filter(resources::author_account_id.eq(account_id))
+        .order(resources::id.asc())
+        .select((
+            resources::ap_id,
+            organisations::slug,
+            resources::title,
+            resources::published_at,
+        ))
+        .fetch(conn)
+}
+
+/// "I have read this", or a reminder about an announcement.
+#[derive(Debug, Serialize, Queryable)]
+pub struct AboutAnnouncement {
+    pub announcement: String,
+    pub title: String,
+    #[diesel(deserialize_as = Stamp)]
+    pub at: NaiveDateTime,
+}
+
+pub fn reads(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<AboutAnnouncement>> {
+    acknowledgements::table
+        .inner_join(
+            announcements::table.on(announcements::id.eq(acknowledgements::announcement_id)),
+        )
+        .filter(acknowledgements::account_id.eq(account_id))
+        .order(acknowledgements::id.asc())
+        .select((
+            announcements::ap_id,
+            announcements::title,
+            acknowledgements::read_at,
+        ))
+        .fetch(conn)
+}
+
+pub fn reminders(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<AboutAnnouncement>> {
+    notifications::table
+        .inner_join(announcements::table.on(announcements::id.eq(notifications::announcement_id)))
+        .filter(notifications::account_id.eq(account_id))
+        .order(notifications::id.asc())
+        .select((
+            announcements::ap_id,
+            announcements::title,
+            notifications::created_at,
+        ))
+        .fetch(conn)
+}
+
+/// The weeks the account was active (for the usage statistics).
+pub fn active_weeks(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<String>> {
+    account_weeks::table
+        .filter(account_weeks::account_id.eq(account_id))
+        .order(account_weeks::week.asc())
+        .select(account_weeks::week)
+        .fetch(conn)
+}
+
+#[derive(Debug, Serialize, Queryable)]
+pub struct AuditEntry {
+    #[diesel(deserialize_as = Stamp)]
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+/// Audit entries of what the account did, and of what was done to it (its
+/// account as the target, or its roles: `username: role`).
+pub fn audit(conn: &mut DbConn, account_id: i64, username: &str) -> QueryResult<Vec<AuditEntry>> {
+    let escaped = username
+        .replace('\\', "\\\\")
+        .replace('_', "\\_")
+        .replace('%', "\\%");
+    audit_log::table
+        .filter(
+            audit_log::actor_account_id
+                .eq(account_id)
+                .or(audit_log::target.eq(username))
+                .or(audit_log::detail.like(format!("{escaped}: %")).escape('\\')),
+        )
+        .order(audit_log::id.asc())
+        .select((
+            audit_log::at,
+            audit_log::actor,
+            audit_log::action,
+            audit_log::target,
+            audit_log::detail,
+        ))
+        .fetch(conn)
+}

@@ -1,0 +1,153 @@
+//! The export of one person's data: what it holds, what it never holds,
+//! who may ask for it.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::TestApp;
+
+/// An instance where `prof` teaches at ecole-a, has read an announcement,
+/// and was renamed by the admin. Returns the app, the admin's token and
+/// prof's.
+async fn school() -> (TestApp, String, String) {
+    let app = TestApp::new().await;
+    let admin = app.admin().await;
+    let prof = app.account("prof", false).await;
+    let step = |reply: crate::harness::Reply, expected: StatusCode| {
+        assert_eq!(reply.status, expected, "{}", reply.body);
+        reply
+    };
+    step(
+        app.post(
+            "/api/v1/organisations",
+            &admin,
+            json!({"slug": "ecole-a", "name": "École A", "kind": "ecole"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    );
+    step(
+        app.post(
+            "/api/v1/organisations/ecole-a/members",
+            &admin,
+            json!({"username": "prof", "role": "teacher"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    );
+    let published = step(
+        app.post(
+            "/api/v1/organisations/ecole-a/announcements",
+            &admin,
+            json!({"title": "Conseil d'école", "body": "Mardi à 18 h.", "ack_requested": true}),
+        )
+        .await,
+        StatusCode::CREATED,
+    );
+    let key = published.body["key"].as_str().expect("key");
+    step(
+        app.call(
+            Method::POST,
+            &format!("/api/v1/announcements/{key}/read"),
+            Some(&prof),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    );
+    step(
+        app.patch(
+            "/api/v1/accounts/prof",
+            &admin,
+            json!({"display_name": "Camille Prof"}),
+        )
+        .await,
+        StatusCode::OK,
+    );
+    (app, admin, prof)
+}
+
+fn actions(data: &Value) -> Vec<(String, String)> {
+    data["audit"]
+        .as_array()
+        .expect("audit")
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap_or_default().to_string(),
+                e["action"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_person_exports_everything_held_about_them_and_no_secret() {
+    let (app, _admin, prof) = school().await;
+    let export = app.get("/api/v1/accounts/prof/export", Some(&prof)).await;
+    assert_eq!(export.status, StatusCode::OK, "{}", export.body);
+    let data = &export.body;
+    assert_eq!(data["instance"], "preau.test");
+    assert_eq!(data["account"]["username"], "prof");
+    assert_eq!(data["account"]["display_name"], "Camille Prof");
+    assert_eq!(data["account"]["email"], "prof@example.fr");
+    assert_eq!(
+        data["memberships"],
+        json!([{"organisation": "ecole-a", "organisation_name": "École A", "role": "teacher",
+                "since": data["memberships"][0]["since"]}])
+    );
+    assert_eq!(data["reads"][0]["title"], "Conseil d'école");
+    assert_eq!(data["api_tokens"][0]["name"], "test");
+    assert_eq!(data["active_weeks"].as_array().map(Vec::len), Some(1));
+    assert_eq!(data["announcements"], json!([]));
+    assert_eq!(
+        actions(data),
+        [
+            ("@operator", "account_created"),
+            ("@operator", "token_issued"),
+            ("admin", "member_added"),
+            ("admin", "account_changed"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let text = data.to_string();
+    for secret in [
+        "password",
+        "private_key",
+        "public_key",
+        "token_hash",
+        "secret_hash",
+        "csrf",
+        "\"id\"",
+    ] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    // Exporting one's own data is not an admin action.
+    assert!(!text.contains("personal_data_exported"));
+}
+
+#[tokio::test]
+async fn only_the_person_and_instance_admins_export_and_admins_are_audited() {
+    let (app, admin, _prof) = school().await;
+    let other = app.account("autre", false).await;
+    let refused = app.get("/api/v1/accounts/prof/export", Some(&other)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let unknown = app
+        .get("/api/v1/accounts/personne/export", Some(&admin))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+
+    let by_admin = app.get("/api/v1/accounts/prof/export", Some(&admin)).await;
+    assert_eq!(by_admin.status, StatusCode::OK, "{}", by_admin.body);
+    assert_eq!(by_admin.body["account"]["username"], "prof");
+    let log = app
+        .get(
+            "/api/v1/admin/audit?action=personal_data_exported",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    assert_eq!(log.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(log.body["items"][0]["actor"], "admin");
+    assert_eq!(log.body["items"][0]["target"], "prof");
+}
