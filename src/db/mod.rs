@@ -26,6 +26,7 @@ mod one_of;
 pub mod organisations;
 pub mod outbox;
 pub mod peers;
+pub mod periodic_runs;
 pub mod personal_data;
 pub mod received;
 pub mod resources;

@@ -398,6 +398,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    periodic_runs (name) {
+        name -> Text,
+        last_started_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     instance,
     accounts,

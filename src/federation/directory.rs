@@ -271,6 +271,9 @@ pub fn spawn_periodic(
                 () = shutdown.cancelled() => break,
                 () = tokio::time::sleep(every) => {}
             }
+            if !crate::services::periodic::due(&config, "directory_sync", every).await {
+                continue;
+            }
             let data = config.to_request_data();
             sync_all(&data).await;
         }

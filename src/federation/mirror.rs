@@ -173,6 +173,9 @@ pub fn spawn_periodic(
                 () = shutdown.cancelled() => break,
                 () = tokio::time::sleep(RETRY_EVERY) => {}
             }
+            if !crate::services::periodic::due(&state, "mirror", RETRY_EVERY).await {
+                continue;
+            }
             let domains = match state
                 .db
                 .run(|conn| Ok::<_, AppError>(resources::mirrored_domains(conn)?))

@@ -17,6 +17,7 @@ pub mod modules;
 pub mod organisations;
 pub mod pagination;
 pub mod passwords;
+pub mod periodic;
 pub mod personal_data;
 pub mod resources;
 pub mod sessions;

@@ -112,9 +112,9 @@ pub async fn sweep(state: &AppState, kept_for: TimeDelta) -> AppResult<usize> {
     }
 }
 
-/// Sweeps every [`SWEEP_EVERY`] until shutdown. Several processes may
-/// sweep at once: a file goes in one transaction, and the others find it
-/// gone.
+/// Sweeps every [`SWEEP_EVERY`] until shutdown, in one process of the
+/// instance at a time (`periodic::due`); were two to sweep at once, a file
+/// goes in one transaction and the other finds it gone.
 pub fn spawn_sweeper(
     state: AppState,
     shutdown: tokio_util::sync::CancellationToken,
@@ -127,6 +127,9 @@ pub fn spawn_sweeper(
                 () = tokio::time::sleep(wait) => {}
             }
             wait = SWEEP_EVERY;
+            if !super::periodic::due(&state, "unused_files", SWEEP_EVERY).await {
+                continue;
+            }
             match sweep(&state, UNUSED_KEPT_FOR).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "unused files removed"),

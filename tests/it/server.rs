@@ -164,3 +164,26 @@ async fn shutdown_lets_in_flight_requests_finish() {
         "no longer accepting"
     );
 }
+
+#[tokio::test]
+async fn a_periodic_job_runs_in_one_process_per_period() {
+    use preau::services::periodic;
+    use std::time::Duration;
+
+    let app = TestApp::new().await;
+    // A second process on the same database.
+    let other = preau::AppState::open(app.state.settings.as_ref().clone())
+        .await
+        .expect("second process");
+    let hour = Duration::from_secs(3600);
+    assert!(periodic::due(&app.state, "mirror", hour).await);
+    assert!(
+        !periodic::due(&other, "mirror", hour).await,
+        "taken this hour"
+    );
+    assert!(!periodic::due(&app.state, "mirror", hour).await);
+    // Another job has its own periods.
+    assert!(periodic::due(&other, "directory_sync", hour).await);
+    // Once the period has passed (here: a period of nothing), it is due again.
+    assert!(periodic::due(&other, "mirror", Duration::ZERO).await);
+}
