@@ -48,104 +48,76 @@ async fn admin_actions_are_logged_with_who_what_and_when_and_nothing_else_is() {
     let admin = app.admin().await;
     let teacher = app.account("prof", false).await;
     let before = entries(&app, &admin, "").await.len();
-
-    let step = |reply: crate::harness::Reply, expected: StatusCode| {
-        assert_eq!(reply.status, expected, "{}", reply.body);
-    };
-    step(
-        app.post(
-            "/api/v1/organisations",
-            &admin,
-            json!({"slug": "ecole-a", "name": "École A", "kind": "ecole"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    );
-    step(
-        app.post(
-            "/api/v1/organisations/ecole-a/members",
-            &admin,
-            json!({"username": "prof", "role": "teacher"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    );
-    step(
-        app.delete("/api/v1/organisations/ecole-a/members/prof/teacher", &admin)
-            .await,
-        StatusCode::NO_CONTENT,
-    );
-    step(
-        app.patch(
-            "/api/v1/organisations/ecole-a",
-            &admin,
-            json!({"name": "École Anatole", "visibility": "instance"}),
-        )
-        .await,
-        StatusCode::OK,
-    );
-    step(
-        app.patch("/api/v1/accounts/prof", &admin, json!({"disabled": true}))
-            .await,
-        StatusCode::OK,
-    );
-    step(
-        app.call(
-            Method::PUT,
-            "/api/v1/admin/federation/mode",
-            Some(&admin),
-            Some(json!({"mode": "closed"})),
-        )
-        .await,
-        StatusCode::NO_CONTENT,
-    );
-    step(
-        app.post(
-            "/api/v1/admin/federation/domains",
-            &admin,
-            json!({"domain": "Spam.Example.", "policy": "block", "note": "pourriels"}),
-        )
-        .await,
-        StatusCode::NO_CONTENT,
-    );
-    step(
-        app.delete("/api/v1/admin/federation/domains/spam.example", &admin)
-            .await,
-        StatusCode::NO_CONTENT,
-    );
+    app.post(
+        "/api/v1/organisations",
+        &admin,
+        json!({"slug": "ecole-a", "name": "École A", "kind": "ecole"}),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    app.post(
+        "/api/v1/organisations/ecole-a/members",
+        &admin,
+        json!({"username": "prof", "role": "teacher"}),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    app.delete("/api/v1/organisations/ecole-a/members/prof/teacher", &admin)
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    app.patch(
+        "/api/v1/organisations/ecole-a",
+        &admin,
+        json!({"name": "École Anatole", "visibility": "instance"}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    app.patch("/api/v1/accounts/prof", &admin, json!({"disabled": true}))
+        .await
+        .expect(StatusCode::OK);
+    app.call(
+        Method::PUT,
+        "/api/v1/admin/federation/mode",
+        Some(&admin),
+        Some(json!({"mode": "closed"})),
+    )
+    .await
+    .expect(StatusCode::NO_CONTENT);
+    app.post(
+        "/api/v1/admin/federation/domains",
+        &admin,
+        json!({"domain": "Spam.Example.", "policy": "block", "note": "pourriels"}),
+    )
+    .await
+    .expect(StatusCode::NO_CONTENT);
+    app.delete("/api/v1/admin/federation/domains/spam.example", &admin)
+        .await
+        .expect(StatusCode::NO_CONTENT);
 
     // Refused changes leave no entry: a role that does not exist, a
     // member's change of a right, a rule that was never set.
-    step(
-        app.post(
-            "/api/v1/organisations/ecole-a/members",
-            &admin,
-            json!({"username": "admin", "role": "king"}),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    );
+    app.post(
+        "/api/v1/organisations/ecole-a/members",
+        &admin,
+        json!({"username": "admin", "role": "king"}),
+    )
+    .await
+    .expect(StatusCode::UNPROCESSABLE_ENTITY);
     let other = app.account("other", false).await;
-    step(
-        app.patch("/api/v1/accounts/other", &other, json!({"is_admin": true}))
-            .await,
-        StatusCode::FORBIDDEN,
-    );
-    step(
-        app.delete("/api/v1/admin/federation/domains/never.example", &admin)
-            .await,
-        StatusCode::NOT_FOUND,
-    );
+    app.patch("/api/v1/accounts/other", &other, json!({"is_admin": true}))
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    app.delete("/api/v1/admin/federation/domains/never.example", &admin)
+        .await
+        .expect(StatusCode::NOT_FOUND);
     // Someone changing their own profile is not an admin action.
-    step(
-        app.patch(
-            "/api/v1/accounts/other",
-            &other,
-            json!({"display_name": "Autre personne"}),
-        )
-        .await,
-        StatusCode::OK,
-    );
+    app.patch(
+        "/api/v1/accounts/other",
+        &other,
+        json!({"display_name": "Autre personne"}),
+    )
+    .await
+    .expect(StatusCode::OK);
 
     let log = entries(&app, &admin, "").await;
     // Creating `other` and its token, as the operator, came in between.

@@ -115,6 +115,13 @@ impl Reply {
     pub fn error_code(&self) -> &str {
         self.body["error"].as_str().unwrap_or("")
     }
+
+    /// The reply, after checking its status (the body shows on failure).
+    #[track_caller]
+    pub fn expect(self, status: StatusCode) -> Self {
+        assert_eq!(self.status, status, "{}", self.body);
+        self
+    }
 }
 
 impl TestApp {

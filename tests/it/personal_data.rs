@@ -13,57 +13,44 @@ async fn school() -> (TestApp, String, String) {
     let app = TestApp::new().await;
     let admin = app.admin().await;
     let prof = app.account("prof", false).await;
-    let step = |reply: crate::harness::Reply, expected: StatusCode| {
-        assert_eq!(reply.status, expected, "{}", reply.body);
-        reply
-    };
-    step(
-        app.post(
-            "/api/v1/organisations",
-            &admin,
-            json!({"slug": "ecole-a", "name": "École A", "kind": "ecole"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    );
-    step(
-        app.post(
-            "/api/v1/organisations/ecole-a/members",
-            &admin,
-            json!({"username": "prof", "role": "teacher"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    );
-    let published = step(
-        app.post(
+    app.post(
+        "/api/v1/organisations",
+        &admin,
+        json!({"slug": "ecole-a", "name": "École A", "kind": "ecole"}),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    app.post(
+        "/api/v1/organisations/ecole-a/members",
+        &admin,
+        json!({"username": "prof", "role": "teacher"}),
+    )
+    .await
+    .expect(StatusCode::CREATED);
+    let published = app
+        .post(
             "/api/v1/organisations/ecole-a/announcements",
             &admin,
             json!({"title": "Conseil d'école", "body": "Mardi à 18 h.", "ack_requested": true}),
         )
-        .await,
-        StatusCode::CREATED,
-    );
+        .await
+        .expect(StatusCode::CREATED);
     let key = published.body["key"].as_str().expect("key");
-    step(
-        app.call(
-            Method::POST,
-            &format!("/api/v1/announcements/{key}/read"),
-            Some(&prof),
-            None,
-        )
-        .await,
-        StatusCode::OK,
-    );
-    step(
-        app.patch(
-            "/api/v1/accounts/prof",
-            &admin,
-            json!({"display_name": "Camille Prof"}),
-        )
-        .await,
-        StatusCode::OK,
-    );
+    app.call(
+        Method::POST,
+        &format!("/api/v1/announcements/{key}/read"),
+        Some(&prof),
+        None,
+    )
+    .await
+    .expect(StatusCode::OK);
+    app.patch(
+        "/api/v1/accounts/prof",
+        &admin,
+        json!({"display_name": "Camille Prof"}),
+    )
+    .await
+    .expect(StatusCode::OK);
     (app, admin, prof)
 }
 
