@@ -24,8 +24,9 @@ use crate::{
 /// school year, and the upper bound CNIL recommends for such logs.
 pub const KEPT_FOR: TimeDelta = TimeDelta::days(366);
 
-/// The actor written for the operator at the server's command line. A
-/// username never starts with `@`, so it cannot be taken for one.
+/// The actor written for the server's operator: its command line, and the
+/// first-run page opened with the link of its log. A username never
+/// starts with `@`, so it cannot be taken for one.
 pub const OPERATOR: &str = "@operator";
 
 /// What was done. The key is what is stored and what the API gives;
