@@ -6,7 +6,7 @@ use diesel::{prelude::*, result::QueryResult};
 
 use super::{
     DbConn,
-    schema::{accounts, follows, organisations, tombstones},
+    schema::{accounts, acknowledgements, follows, organisations, tombstones},
 };
 
 pub fn contains(conn: &mut DbConn, ap_id: &str) -> QueryResult<bool> {
@@ -17,7 +17,8 @@ pub fn contains(conn: &mut DbConn, ap_id: &str) -> QueryResult<bool> {
 }
 
 /// Records a deletion and removes what we held of the object: a remote
-/// organisation, person or announcement, and the follows from or to it.
+/// organisation, person or announcement, the follows from or to it, and a
+/// person's read receipts.
 pub fn bury(conn: &mut DbConn, ap_id: &str, deleted_by: &str) -> QueryResult<()> {
     let now = super::now();
     diesel::insert_into(tombstones::table)
@@ -50,5 +51,9 @@ pub fn bury(conn: &mut DbConn, ap_id: &str, deleted_by: &str) -> QueryResult<()>
             .filter(accounts::local.eq(false)),
     )
     .exec(conn)?;
+    // A deleted person's "I have read this" is theirs too (local readers
+    // are never buried: a Delete of a local object is refused).
+    diesel::delete(acknowledgements::table.filter(acknowledgements::reader_ap_id.eq(ap_id)))
+        .exec(conn)?;
     Ok(())
 }

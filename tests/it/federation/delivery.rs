@@ -481,6 +481,60 @@ async fn a_delete_that_arrives_first_leaves_a_tombstone_the_object_cannot_pass()
     assert_eq!(a.count("tombstones").await, 0);
 }
 
+#[tokio::test]
+async fn a_deleted_person_leaves_no_read_receipt_behind() {
+    use preau::db::schema::{acknowledgements, announcements};
+
+    let instances = Instance::several(&[&[1], &[0]]).await;
+    let (a, b) = (&instances[0], &instances[1]);
+    b.org("ecole-b", false).await;
+    let admin = b.admin_token().await;
+    b.app
+        .post(
+            "/api/v1/organisations/ecole-b/announcements",
+            &admin,
+            json!({"title": "Conseil d'école", "body": "Mardi.", "ack_requested": true}),
+        )
+        .await
+        .expect(axum::http::StatusCode::CREATED);
+    // A's person has read it: B holds the receipt of their `Read`.
+    let (_, reader) = a.person("lecteur").await;
+    let (r, domain) = (reader.clone(), a.domain.clone());
+    b.app
+        .state
+        .db
+        .run(move |conn| {
+            let announcement: i64 = announcements::table
+                .select(announcements::id)
+                .fetch_first(conn)?;
+            diesel::insert_into(acknowledgements::table)
+                .values((
+                    acknowledgements::announcement_id.eq(announcement),
+                    acknowledgements::reader_ap_id.eq(r),
+                    acknowledgements::reader_domain.eq(domain),
+                    acknowledgements::read_at.eq(preau::db::now()),
+                ))
+                .exec(conn)?;
+            Ok::<_, preau::AppError>(())
+        })
+        .await
+        .expect("receipt");
+    assert_eq!(b.count("acknowledgements").await, 1);
+
+    // The person's account is deleted at home: B forgets what they read.
+    let delete = json!({
+        "id": a.url("/activities/delete/lecteur"),
+        "type": "Delete",
+        "actor": reader,
+        "object": reader,
+    });
+    let key = a.signer("lecteur").await;
+    let status = SignedPost::new(b.url("/inbox"), &delete).send(&key).await;
+    assert_eq!(status, reqwest::StatusCode::ACCEPTED);
+    assert_eq!(b.count("acknowledgements").await, 0);
+    assert_eq!(b.count("announcements").await, 1, "the announcement stays");
+}
+
 const BIN: &str = env!("CARGO_BIN_EXE_preau");
 
 /// `preau` as a separate process on an instance's data, for crash tests.

@@ -1,0 +1,1 @@
+DROP INDEX acknowledgements_reader_idx;
