@@ -304,19 +304,27 @@ async fn export(State(state): State<AppState>, v: Visitor) -> Response {
             return Err(AppError::unauthorized());
         };
         let data = personal_data::export(&state, &caller, &account.username).await?;
-        let body = serde_json::to_vec_pretty(&data).map_err(AppError::internal)?;
-        let file = format!("attachment; filename=\"preau-{}.json\"", account.username);
-        Ok((
-            [
-                (header::CONTENT_TYPE, "application/json".to_string()),
-                (header::CONTENT_DISPOSITION, file),
-            ],
-            body,
-        )
-            .into_response())
+        data_file(&data)
     }
     .await;
     v.finish(result)
+}
+
+/// A person's data as a JSON file to save.
+pub(super) fn data_file(data: &personal_data::PersonalData) -> AppResult<Response> {
+    let body = serde_json::to_vec_pretty(data).map_err(AppError::internal)?;
+    let file = format!(
+        "attachment; filename=\"preau-{}.json\"",
+        data.account.username
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (header::CONTENT_DISPOSITION, file),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

@@ -611,3 +611,51 @@ async fn a_shared_resource_is_downloaded_and_the_statistics_count_it_all() {
         first_row(&again.html)
     );
 }
+
+#[tokio::test]
+async fn an_admin_exports_a_persons_data_from_their_page_and_it_is_audited() {
+    let c = circo().await;
+    let mut admin = Browser::signed_in(&c.app, "admin").await;
+    let page = admin.get("/directory/people/prof").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.show());
+    assert!(
+        page.has("action=\"/admin/accounts/export\""),
+        "{}",
+        page.show()
+    );
+    let csrf = page.csrf();
+    let file = admin
+        .post(
+            "/admin/accounts/export",
+            &[("csrf", &csrf), ("username", "prof")],
+        )
+        .await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.show());
+    assert_eq!(
+        file.headers[axum::http::header::CONTENT_DISPOSITION],
+        "attachment; filename=\"preau-prof.json\""
+    );
+    let data: serde_json::Value = serde_json::from_str(&file.html).expect("JSON");
+    assert_eq!(data["account"]["username"], "prof");
+    let audit = admin
+        .get("/admin/audit?action=personal_data_exported")
+        .await;
+    let row = first_row(&audit.html);
+    assert!(
+        row.contains("<td>admin</td>") && row.contains("<td>prof</td>"),
+        "{row}"
+    );
+
+    // Nobody else sees the form, or gets the file.
+    let mut prof = Browser::signed_in(&c.app, "prof").await;
+    let own = prof.get("/directory/people/prof").await;
+    assert!(!own.has("/admin/accounts/export"), "{}", own.show());
+    let csrf = prof.csrf().await;
+    let refused = prof
+        .post(
+            "/admin/accounts/export",
+            &[("csrf", &csrf), ("username", "prof")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

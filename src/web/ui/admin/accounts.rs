@@ -1,4 +1,5 @@
-//! Admin pages of accounts: the list, creation and suspension.
+//! Admin pages of accounts: the list, creation and suspension, and the
+//! export of someone's data.
 
 use askama::Template;
 use axum::{
@@ -17,6 +18,7 @@ use crate::{
         Caller,
         accounts::{self, CreateAccount, RosterLine, UpdateAccount},
         pagination::PageRequest,
+        personal_data,
     },
     web::ui::{Chrome, Visitor, WebForm, checked, encode, render},
 };
@@ -25,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/accounts", get(accounts_page).post(create_account))
         .route("/admin/accounts/disabled", post(set_disabled))
+        .route("/admin/accounts/export", post(export))
 }
 
 #[derive(Deserialize, Default)]
@@ -138,6 +141,31 @@ struct DisableForm {
     username: String,
     #[serde(default)]
     disabled: String,
+}
+
+#[derive(Deserialize)]
+struct ExportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+}
+
+/// Someone's data, for an admin answering their request (audited).
+async fn export(
+    State(state): State<AppState>,
+    v: Visitor,
+    WebForm(form): WebForm<ExportForm>,
+) -> Response {
+    let result = async {
+        let caller = admin(&v)?;
+        let f = form?;
+        v.check_csrf(&f.csrf)?;
+        let data = personal_data::export(&state, &caller, &f.username).await?;
+        crate::web::ui::account::data_file(&data)
+    }
+    .await;
+    v.finish(result)
 }
 
 async fn set_disabled(
