@@ -12,6 +12,7 @@ use crate::{
     AppState,
     error::AppResult,
     services::{
+        account_deletion,
         accounts::{self, AccountView, CreateAccount, UpdateAccount},
         pagination::{Page, PageRequest},
         personal_data::{self, PersonalData},
@@ -23,8 +24,22 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/accounts", get(list).post(create))
         .route("/accounts/me", get(me))
-        .route("/accounts/{username}", get(show).patch(update))
+        .route(
+            "/accounts/{username}",
+            get(show).patch(update).delete(remove),
+        )
         .route("/accounts/{username}/export", get(export))
+}
+
+/// Deletes an account for good (instance admins), and tells the instances
+/// that may hold its data.
+async fn remove(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(username): Path<String>,
+) -> AppResult<StatusCode> {
+    account_deletion::delete(&state, &auth.caller(), &username).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Everything the instance holds about an account (GDPR), for its owner

@@ -364,3 +364,15 @@ pub fn local_enabled_among(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Ad
         .select(columns::<Addressee>())
         .fetch(conn)
 }
+
+/// Removes a local account; what belongs to it goes with it (memberships,
+/// sessions, tokens, read marks, reminders), and what it wrote stays with
+/// its organisation, without its author's account.
+pub fn delete_local(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(
+        accounts::table
+            .filter(accounts::id.eq(id))
+            .filter(accounts::local.eq(true)),
+    )
+    .exec(conn)
+}

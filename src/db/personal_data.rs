@@ -247,3 +247,36 @@ pub fn audit(conn: &mut DbConn, account_id: i64, username: &str) -> QueryResult<
         ))
         .fetch(conn)
 }
+
+/// The inboxes of the instances that may hold some of the account's data:
+/// every known peer (they read our directory), the organisations it
+/// follows, and those of the remote announcements it marked as read.
+pub fn holders(conn: &mut DbConn, account_id: i64, ap_id: &str) -> QueryResult<Vec<String>> {
+    use super::schema::peers;
+    let inbox = |shared: Option<String>, own: String| shared.unwrap_or(own);
+    let mut inboxes: Vec<String> = peers::table
+        .select((peers::shared_inbox_url, peers::inbox_url))
+        .fetch::<(Option<String>, String)>(conn)?
+        .into_iter()
+        .map(|(s, o)| inbox(s, o))
+        .collect();
+    let followed: Vec<(Option<String>, String)> = follows::table
+        .inner_join(organisations::table.on(organisations::ap_id.eq(follows::target_ap_id)))
+        .filter(follows::follower_ap_id.eq(ap_id))
+        .filter(organisations::local.eq(false))
+        .select((organisations::shared_inbox_url, organisations::inbox_url))
+        .fetch(conn)?;
+    let read: Vec<(Option<String>, String)> = acknowledgements::table
+        .inner_join(
+            announcements::table.on(announcements::id.eq(acknowledgements::announcement_id)),
+        )
+        .inner_join(organisations::table.on(organisations::id.eq(announcements::organisation_id)))
+        .filter(acknowledgements::account_id.eq(account_id))
+        .filter(organisations::local.eq(false))
+        .select((organisations::shared_inbox_url, organisations::inbox_url))
+        .fetch(conn)?;
+    inboxes.extend(followed.into_iter().chain(read).map(|(s, o)| inbox(s, o)));
+    inboxes.sort_unstable();
+    inboxes.dedup();
+    Ok(inboxes)
+}

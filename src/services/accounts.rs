@@ -227,6 +227,14 @@ pub async fn create(
                     .says("refused.username_taken", &[("username", &username)]));
                 }
                 let ap_id = settings.url(&format!("/users/{username}"));
+                // Peers keep the tombstone of a deleted account's id: a new
+                // account under it could not federate.
+                if crate::db::tombstones::contains(conn, &ap_id)? {
+                    return Err(AppError::conflict(format!(
+                        "username `{username}` belonged to a deleted account"
+                    ))
+                    .says("refused.username_taken", &[("username", &username)]));
+                }
                 let inbox = format!("{ap_id}/inbox");
                 let shared_inbox = settings.url("/inbox");
                 let now = db::now();

@@ -51,10 +51,11 @@ pub enum Action {
     DirectoryImported,
     TokenIssued,
     PersonalDataExported,
+    AccountDeleted,
 }
 
 impl Action {
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::AccountCreated,
         Self::AccountChanged,
         Self::OrganisationCreated,
@@ -73,6 +74,7 @@ impl Action {
         Self::DirectoryImported,
         Self::TokenIssued,
         Self::PersonalDataExported,
+        Self::AccountDeleted,
     ];
 
     pub fn key(self) -> &'static str {
@@ -95,6 +97,7 @@ impl Action {
             Self::DirectoryImported => "directory_imported",
             Self::TokenIssued => "token_issued",
             Self::PersonalDataExported => "personal_data_exported",
+            Self::AccountDeleted => "account_deleted",
         }
     }
 
@@ -123,6 +126,7 @@ impl Action {
             Self::DirectoryImported => "audit.directory_imported",
             Self::TokenIssued => "audit.token_issued",
             Self::PersonalDataExported => "audit.personal_data_exported",
+            Self::AccountDeleted => "audit.account_deleted",
         }
     }
 }
@@ -275,6 +279,6 @@ mod tests {
         for action in Action::ALL {
             assert_eq!(Action::from_key(action.key()), Some(action));
         }
-        assert_eq!(Action::from_key("account_deleted"), None);
+        assert_eq!(Action::from_key("account_removed"), None);
     }
 }

@@ -1,6 +1,7 @@
 //! What Préau does, independent of how it is asked: the API, the web pages
 //! and the CLI all call these functions, which check input and permissions.
 
+pub mod account_deletion;
 pub mod accounts;
 pub mod acknowledgements;
 pub mod announcements;

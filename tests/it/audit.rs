@@ -162,7 +162,7 @@ async fn admin_actions_are_logged_with_who_what_and_when_and_nothing_else_is() {
     let modes = entries(&app, &admin, "&action=federation_mode").await;
     assert_eq!(modes, vec![entry("admin", "federation_mode", "closed", "")]);
     let unknown = app
-        .get("/api/v1/admin/audit?action=account_deleted", Some(&admin))
+        .get("/api/v1/admin/audit?action=account_vanished", Some(&admin))
         .await;
     assert_eq!(
         unknown.status,

@@ -138,3 +138,64 @@ async fn only_the_person_and_instance_admins_export_and_admins_are_audited() {
     assert_eq!(log.body["items"][0]["actor"], "admin");
     assert_eq!(log.body["items"][0]["target"], "prof");
 }
+
+#[tokio::test]
+async fn an_admin_deletes_an_account_for_good_and_its_name_is_not_given_again() {
+    use preau::{
+        db::{Run, schema::acknowledgements},
+        services::{Caller, account_deletion},
+    };
+
+    let (app, admin, prof) = school().await;
+    app.delete("/api/v1/accounts/prof", &prof)
+        .await
+        .expect(StatusCode::FORBIDDEN);
+    app.delete("/api/v1/accounts/admin", &admin)
+        .await
+        .expect(StatusCode::UNPROCESSABLE_ENTITY);
+    app.delete("/api/v1/accounts/personne", &admin)
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    let last = account_deletion::delete(&app.state, &Caller::Operator, "admin")
+        .await
+        .expect_err("the last admin stays");
+    assert_eq!(last.said.map(|s| s.key), Some("refused.last_admin"));
+
+    app.delete("/api/v1/accounts/prof", &admin)
+        .await
+        .expect(StatusCode::NO_CONTENT);
+    app.get("/api/v1/accounts/prof", Some(&admin))
+        .await
+        .expect(StatusCode::NOT_FOUND);
+    app.get("/api/v1/accounts/me", Some(&prof))
+        .await
+        .expect(StatusCode::UNAUTHORIZED);
+    let members = app
+        .get("/api/v1/organisations/ecole-a/members", Some(&admin))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(members.body["items"], json!([]));
+    let mut conn = app.state.db.get().expect("connection");
+    let receipts: i64 = diesel::QueryDsl::count(acknowledgements::table)
+        .fetch_one(&mut conn)
+        .expect("count");
+    assert_eq!(receipts, 0, "prof's read mark went with the account");
+    drop(conn);
+    let log = app
+        .get("/api/v1/admin/audit?action=account_deleted", Some(&admin))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(log.body["items"][0]["actor"], "admin");
+    assert_eq!(log.body["items"][0]["target"], "prof");
+
+    // Peers keep the deleted id's tombstone: the name is not given again.
+    let again = app
+        .post(
+            "/api/v1/accounts",
+            &admin,
+            json!({"username": "prof", "password": "un mot de passe assez long"}),
+        )
+        .await
+        .expect(StatusCode::CONFLICT);
+    assert_eq!(again.body["refusal"], "refused.username_taken");
+}

@@ -535,6 +535,38 @@ async fn a_deleted_person_leaves_no_read_receipt_behind() {
     assert_eq!(b.count("announcements").await, 1, "the announcement stays");
 }
 
+#[tokio::test]
+async fn a_deleted_account_is_forgotten_by_the_instances_that_knew_it() {
+    let instances = Instance::several(&[&[1], &[0]]).await;
+    let (a, b) = (&instances[0], &instances[1]);
+    let group = b.org("ecole-b", false).await;
+    let (token, person) = a.person("partant").await;
+    let reply = a.follow(&token, "ecole-b", b).await;
+    assert_eq!(reply.status, axum::http::StatusCode::ACCEPTED);
+    eventually("B has the follow", || async {
+        b.follow_state(&person, &group).await == Some(true)
+    })
+    .await;
+
+    let admin = a.admin_token().await;
+    a.app
+        .delete("/api/v1/accounts/partant", &admin)
+        .await
+        .expect(axum::http::StatusCode::NO_CONTENT);
+    assert_eq!(a.follow_state(&person, &group).await, None);
+    let gone = reqwest::Client::new()
+        .get(&person)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(gone.status(), reqwest::StatusCode::NOT_FOUND);
+    eventually("B got the Delete, from A's instance actor", || async {
+        b.follow_state(&person, &group).await.is_none() && b.count("tombstones").await == 1
+    })
+    .await;
+}
+
 const BIN: &str = env!("CARGO_BIN_EXE_preau");
 
 /// `preau` as a separate process on an instance's data, for crash tests.

@@ -659,3 +659,50 @@ async fn an_admin_exports_a_persons_data_from_their_page_and_it_is_audited() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_admin_deletes_an_account_from_its_page_once_confirmed() {
+    let c = circo().await;
+    let mut admin = Browser::signed_in(&c.app, "admin").await;
+    let page = admin.get("/directory/people/prof").await;
+    assert!(
+        page.has("action=\"/admin/accounts/delete\""),
+        "{}",
+        page.show()
+    );
+    let csrf = page.csrf();
+    let unconfirmed = admin
+        .post(
+            "/admin/accounts/delete",
+            &[("csrf", &csrf), ("username", "prof")],
+        )
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unconfirmed.has("Cochez la case pour confirmer."),
+        "{}",
+        unconfirmed.show()
+    );
+    assert_eq!(
+        admin.get("/directory/people/prof").await.status,
+        StatusCode::OK
+    );
+    let deleted = admin
+        .post(
+            "/admin/accounts/delete",
+            &[("csrf", &csrf), ("username", "prof"), ("confirm", "on")],
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.show());
+    assert_eq!(deleted.location(), "/admin/accounts");
+    assert_eq!(
+        admin.get("/directory/people/prof").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let audit = admin.get("/admin/audit?action=account_deleted").await;
+    assert!(
+        first_row(&audit.html).contains("<td>Compte supprimé</td><td>prof</td>"),
+        "{}",
+        audit.show()
+    );
+}

@@ -1,5 +1,5 @@
 //! Admin pages of accounts: the list, creation and suspension, and the
-//! export of someone's data.
+//! export of someone's data and the deletion of their account.
 
 use askama::Template;
 use axum::{
@@ -13,9 +13,9 @@ use serde::Deserialize;
 use super::{CursorQuery, admin, correctable, status_of};
 use crate::{
     AppState,
-    error::AppResult,
+    error::{AppError, AppResult},
     services::{
-        Caller,
+        Caller, account_deletion,
         accounts::{self, CreateAccount, RosterLine, UpdateAccount},
         pagination::PageRequest,
         personal_data,
@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/accounts", get(accounts_page).post(create_account))
         .route("/admin/accounts/disabled", post(set_disabled))
         .route("/admin/accounts/export", post(export))
+        .route("/admin/accounts/delete", post(delete_account))
 }
 
 #[derive(Deserialize, Default)]
@@ -163,6 +164,39 @@ async fn export(
         v.check_csrf(&f.csrf)?;
         let data = personal_data::export(&state, &caller, &f.username).await?;
         crate::web::ui::account::data_file(&data)
+    }
+    .await;
+    v.finish(result)
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    /// The box saying the admin knows it cannot be undone.
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+async fn delete_account(
+    State(state): State<AppState>,
+    v: Visitor,
+    WebForm(form): WebForm<DeleteForm>,
+) -> Response {
+    let result = async {
+        let caller = admin(&v)?;
+        let f = form?;
+        v.check_csrf(&f.csrf)?;
+        if f.confirm.is_none() {
+            return Err(
+                AppError::invalid("confirm: tick the box to delete the account")
+                    .says("refused.confirm_needed", &[]),
+            );
+        }
+        account_deletion::delete(&state, &caller, &f.username).await?;
+        Ok(v.redirect_with("/admin/accounts", "admin.account_deleted"))
     }
     .await;
     v.finish(result)
