@@ -309,3 +309,10 @@ pub fn status(conn: &mut DbConn) -> QueryResult<Vec<LaneStatus>> {
     }
     Ok(out)
 }
+
+/// Drops the undelivered activities of an actor that no longer exists:
+/// they can no longer be signed, and each lane delivers in order, so one
+/// of them would hold up everything queued behind it for that domain.
+pub fn forget_actor(conn: &mut DbConn, actor_ap_id: &str) -> QueryResult<usize> {
+    diesel::delete(outbox::table.filter(outbox::actor_ap_id.eq(actor_ap_id))).exec(conn)
+}

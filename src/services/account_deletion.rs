@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     AppState,
-    db::{self, accounts, personal_data, tombstones},
+    db::{self, accounts, outbox, personal_data, tombstones},
     error::{AppError, AppResult},
     federation::{
         activities::new_activity_id,
@@ -69,6 +69,7 @@ pub async fn delete(state: &AppState, caller: &Caller, username: &str) -> AppRes
                 Outgoing::new(delete, inboxes, &settings)
                     .map_err(AppError::internal)?
                     .enqueue(conn)?;
+                outbox::forget_actor(conn, &account.ap_id)?;
                 // The id is never given again: peers keep its tombstone.
                 tombstones::bury(conn, &account.ap_id, &instance)?;
                 accounts::delete_local(conn, account.id)?;

@@ -141,8 +141,12 @@ async fn only_the_person_and_instance_admins_export_and_admins_are_audited() {
 
 #[tokio::test]
 async fn an_admin_deletes_an_account_for_good_and_its_name_is_not_given_again() {
+    use diesel::{ExpressionMethods, QueryDsl};
     use preau::{
-        db::{Run, schema::acknowledgements},
+        db::{
+            Run,
+            schema::{acknowledgements, outbox},
+        },
         services::{Caller, account_deletion},
     };
 
@@ -161,6 +165,23 @@ async fn an_admin_deletes_an_account_for_good_and_its_name_is_not_given_again() 
         .expect_err("the last admin stays");
     assert_eq!(last.said.map(|s| s.key), Some("refused.last_admin"));
 
+    // An activity of prof's still waiting for a peer: it could no longer
+    // be signed, and would hold up that peer's lane.
+    let mut conn = app.state.db.get().expect("connection");
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::activity_id.eq("http://preau.test/activities/read/1"),
+            outbox::actor_ap_id.eq("http://preau.test/users/prof"),
+            outbox::inbox_url.eq("https://ailleurs.example/inbox"),
+            outbox::domain.eq("ailleurs.example"),
+            outbox::payload.eq("{}"),
+            outbox::attempts.eq(0),
+            outbox::created_at.eq(preau::db::now()),
+        ))
+        .exec(&mut conn)
+        .expect("queued");
+    drop(conn);
+
     app.delete("/api/v1/accounts/prof", &admin)
         .await
         .expect(StatusCode::NO_CONTENT);
@@ -176,10 +197,19 @@ async fn an_admin_deletes_an_account_for_good_and_its_name_is_not_given_again() 
         .expect(StatusCode::OK);
     assert_eq!(members.body["items"], json!([]));
     let mut conn = app.state.db.get().expect("connection");
-    let receipts: i64 = diesel::QueryDsl::count(acknowledgements::table)
+    let receipts: i64 = acknowledgements::table
+        .count()
         .fetch_one(&mut conn)
         .expect("count");
     assert_eq!(receipts, 0, "prof's read mark went with the account");
+    let waiting: Vec<String> = outbox::table
+        .select(outbox::actor_ap_id)
+        .fetch(&mut conn)
+        .expect("outbox");
+    assert!(
+        !waiting.iter().any(|a| a.ends_with("/users/prof")),
+        "{waiting:?}"
+    );
     drop(conn);
     let log = app
         .get("/api/v1/admin/audit?action=account_deleted", Some(&admin))
