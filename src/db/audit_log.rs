@@ -7,9 +7,10 @@ use diesel::{prelude::*, result::QueryResult};
 
 use super::{DbConn, schema::audit_log};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = audit_log)]
 pub struct Entry {
+    #[serde(skip)]
     pub id: i64,
     #[diesel(deserialize_as = Stamp)]
     pub at: NaiveDateTime,

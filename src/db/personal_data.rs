@@ -13,7 +13,7 @@ use super::{
         memberships, notifications, organisations, resources, sessions,
     },
 };
-use crate::db::{Run, columns};
+use crate::db::{Run, audit_log::Entry, columns};
 
 #[derive(Debug, Serialize, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
@@ -213,19 +213,9 @@ pub fn active_weeks(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<Strin
         .fetch(conn)
 }
 
-#[derive(Debug, Serialize, Queryable)]
-pub struct AuditEntry {
-    #[diesel(deserialize_as = Stamp)]
-    pub at: NaiveDateTime,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub detail: String,
-}
-
 /// Audit entries of what the account did, and of what was done to it (its
 /// account as the target, or its roles: `username: role`).
-pub fn audit(conn: &mut DbConn, account_id: i64, username: &str) -> QueryResult<Vec<AuditEntry>> {
+pub fn audit(conn: &mut DbConn, account_id: i64, username: &str) -> QueryResult<Vec<Entry>> {
     let escaped = username
         .replace('\\', "\\\\")
         .replace('_', "\\_")
@@ -238,13 +228,7 @@ pub fn audit(conn: &mut DbConn, account_id: i64, username: &str) -> QueryResult<
                 .or(audit_log::detail.like(format!("{escaped}: %")).escape('\\')),
         )
         .order(audit_log::id.asc())
-        .select((
-            audit_log::at,
-            audit_log::actor,
-            audit_log::action,
-            audit_log::target,
-            audit_log::detail,
-        ))
+        .select(columns::<Entry>())
         .fetch(conn)
 }
 

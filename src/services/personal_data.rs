@@ -36,7 +36,7 @@ pub struct PersonalData {
     /// ISO weeks in which the account was used (usage statistics).
     pub active_weeks: Vec<String>,
     /// Admin actions by the account, or on it.
-    pub audit: Vec<rows::AuditEntry>,
+    pub audit: Vec<crate::db::audit_log::Entry>,
 }
 
 /// The data of a local account, for its owner or an instance admin.

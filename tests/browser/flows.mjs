@@ -519,6 +519,18 @@ step('admin: the audit log lists the mode change and the new account, and filter
     await goto(enseignant, '/admin/audit', { status: 403 });
 });
 
+step('admin: a person\'s page offers the export and, once confirmed, the deletion of the account', async () => {
+    await goto(adminPage, '/directory/people/personnel');
+    await check(adminPage, 'admin-person');
+    await submit(adminPage, 'form[action="/admin/accounts/delete"]', { confirm: true }, { status: 200 });
+    assertEqual(pathname(adminPage), '/admin/accounts', 'after the deletion');
+    assert((await adminPage.locator('main').innerText()).includes(t('fr', 'admin.account_deleted')),
+        `no "${t('fr', 'admin.account_deleted')}" on ${path(adminPage)}${await alertOf(adminPage)}`);
+    await goto(adminPage, '/directory/people/personnel', { status: 404 });
+    const { status } = await api('GET', '/api/v1/accounts/personnel', token);
+    assertEqual(status, 404, 'GET /api/v1/accounts/personnel after the deletion');
+});
+
 // ---------------------------------------------------------------- account
 
 step('account: a wrong current password is refused with an alert', async () => {
