@@ -66,6 +66,28 @@ pub fn page(
     })
 }
 
+/// The detail of a role given or taken away: `username: role`, which
+/// [`about`] looks for.
+pub fn role_detail(username: &str, role: &str) -> String {
+    format!("{username}: {role}")
+}
+
+/// The entries of what an account did, and of what was done to it: its
+/// account as the target, or its roles ([`role_detail`]); oldest first.
+pub fn about(conn: &mut DbConn, account_id: i64, username: &str) -> QueryResult<Vec<Entry>> {
+    let roles = role_detail(&super::escape_like(username), "%");
+    audit_log::table
+        .filter(
+            audit_log::actor_account_id
+                .eq(account_id)
+                .or(audit_log::target.eq(username))
+                .or(audit_log::detail.like(roles).escape('\\')),
+        )
+        .order(audit_log::id.asc())
+        .select(columns::<Entry>())
+        .fetch(conn)
+}
+
 /// Removes the entries written before `cutoff`.
 pub fn delete_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(audit_log::table.filter(audit_log::at.lt(cutoff))).exec(conn)

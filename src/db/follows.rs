@@ -181,7 +181,7 @@ pub fn has_follower_under(conn: &mut DbConn, target: &str, prefix: &str) -> Quer
             .filter(follows::pending.eq(false))
             .filter(
                 follows::follower_ap_id
-                    .like(format!("{}%", escape_like(prefix)))
+                    .like(format!("{}%", super::escape_like(prefix)))
                     .escape('\\'),
             ),
     ))
@@ -221,11 +221,4 @@ pub fn followed_organisation_ids(conn: &mut DbConn, follower: &str) -> QueryResu
         .filter(follows::pending.eq(false))
         .select(organisations::id)
         .fetch(conn)
-}
-
-/// `LIKE` pattern text matching itself literally (`\` is the escape).
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }

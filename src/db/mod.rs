@@ -126,6 +126,14 @@ impl DbError {
     }
 }
 
+/// `LIKE` pattern text matching itself literally (`\` is the escape, to
+/// pass with `.escape('\\')`).
+pub(crate) fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// Whether a diesel error is a unique violation mentioning `column`.
 pub fn is_unique_violation_on(e: &diesel::result::Error, column: &str) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};

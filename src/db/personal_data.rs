@@ -9,11 +9,11 @@ use serde::Serialize;
 use super::{
     DbConn, Stamp,
     schema::{
-        account_weeks, accounts, acknowledgements, announcements, api_tokens, audit_log, follows,
-        memberships, notifications, organisations, resources, sessions,
+        account_weeks, accounts, acknowledgements, announcements, api_tokens, follows, memberships,
+        notifications, organisations, resources, sessions,
     },
 };
-use crate::db::{Run, audit_log::Entry, columns};
+use crate::db::{Run, columns};
 
 #[derive(Debug, Serialize, Queryable, Selectable)]
 #[diesel(table_name = accounts)]
@@ -210,25 +210,6 @@ pub fn active_weeks(conn: &mut DbConn, account_id: i64) -> QueryResult<Vec<Strin
         .filter(account_weeks::account_id.eq(account_id))
         .order(account_weeks::week.asc())
         .select(account_weeks::week)
-        .fetch(conn)
-}
-
-/// Audit entries of what the account did, and of what was done to it (its
-/// account as the target, or its roles: `username: role`).
-pub fn audit(conn: &mut DbConn, account_id: i64, username: &str) -> QueryResult<Vec<Entry>> {
-    let escaped = username
-        .replace('\\', "\\\\")
-        .replace('_', "\\_")
-        .replace('%', "\\%");
-    audit_log::table
-        .filter(
-            audit_log::actor_account_id
-                .eq(account_id)
-                .or(audit_log::target.eq(username))
-                .or(audit_log::detail.like(format!("{escaped}: %")).escape('\\')),
-        )
-        .order(audit_log::id.asc())
-        .select(columns::<Entry>())
         .fetch(conn)
 }
 

@@ -13,7 +13,7 @@ use super::{
 use crate::{
     AppState,
     db::{
-        self, DbConn, accounts, is_unique_violation_on, memberships,
+        self, DbConn, accounts, audit_log, is_unique_violation_on, memberships,
         organisations::{self as rows, NewOrganisation, Organisation, OrganisationChanges},
     },
     error::{AppError, AppResult},
@@ -670,7 +670,7 @@ pub async fn add_member(
                     &Actor::of(&caller),
                     Action::MemberAdded,
                     &slug,
-                    &format!("{}: {}", account.username, role.as_str()),
+                    &audit_log::role_detail(&account.username, role.as_str()),
                 )?;
                 Ok(MemberView {
                     username: account.username,
@@ -713,7 +713,7 @@ pub async fn remove_member(
                     &Actor::of(&caller),
                     Action::MemberRemoved,
                     &slug,
-                    &format!("{username}: {}", role.as_str()),
+                    &audit_log::role_detail(&username, role.as_str()),
                 )?;
                 Ok(())
             })

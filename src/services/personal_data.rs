@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     AppState,
-    db::{self, personal_data as rows},
+    db::{self, audit_log, personal_data as rows},
     error::{AppError, AppResult},
 };
 
@@ -36,7 +36,7 @@ pub struct PersonalData {
     /// ISO weeks in which the account was used (usage statistics).
     pub active_weeks: Vec<String>,
     /// Admin actions by the account, or on it.
-    pub audit: Vec<crate::db::audit_log::Entry>,
+    pub audit: Vec<audit_log::Entry>,
 }
 
 /// The data of a local account, for its owner or an instance admin.
@@ -71,7 +71,7 @@ pub async fn export(state: &AppState, caller: &Caller, username: &str) -> AppRes
                     sessions: rows::sessions(conn, id)?,
                     api_tokens: rows::tokens(conn, id)?,
                     active_weeks: rows::active_weeks(conn, id)?,
-                    audit: rows::audit(conn, id, &username)?,
+                    audit: audit_log::about(conn, id, &username)?,
                     account,
                 };
                 if !own {
