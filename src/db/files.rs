@@ -23,12 +23,7 @@ pub struct StoredFile {
 
 /// Records a stored file and claims it (see [`claim`]); the same bytes
 /// twice keep the first row, claimed again.
-pub fn record(
-    conn: &mut DbConn,
-    sha256: &str,
-    media_type: &str,
-    size: i64,
-) -> QueryResult<StoredFile> {
+pub fn record(conn: &mut DbConn, sha256: &str, media_type: &str, size: i64) -> QueryResult<()> {
     let now = super::now();
     diesel::insert_into(files::table)
         .values((
@@ -42,10 +37,7 @@ pub fn record(
         .do_update()
         .set(files::claimed_at.eq(now))
         .exec(conn)?;
-    files::table
-        .find(sha256)
-        .select(columns::<StoredFile>())
-        .fetch_first(conn)
+    Ok(())
 }
 
 /// Claims a recorded file for a day: unused files are removed only past
