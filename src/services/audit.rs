@@ -29,105 +29,61 @@ pub const KEPT_FOR: TimeDelta = TimeDelta::days(366);
 /// starts with `@`, so it cannot be taken for one.
 pub const OPERATOR: &str = "@operator";
 
-/// What was done. The key is what is stored and what the API gives;
-/// pages show the words of `audit.<key>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    AccountCreated,
-    AccountChanged,
-    OrganisationCreated,
-    OrganisationChanged,
-    MemberAdded,
-    MemberRemoved,
-    ModulesChanged,
-    CategoryAdded,
-    FederationMode,
-    DomainRuleSet,
-    DomainRuleRemoved,
-    PeeringRequested,
-    PeeringAccepted,
-    PeeringRejected,
-    MirroringChanged,
-    DirectoryImported,
-    TokenIssued,
-    PersonalDataExported,
-    AccountDeleted,
+/// Declares [`Action`] from one list of variants and keys, so that a key
+/// and its label (`audit.<key>`) cannot drift apart.
+macro_rules! actions {
+    ($($variant:ident => $key:literal,)*) => {
+        /// What was done. The key is what is stored and what the API gives;
+        /// pages show the words of `audit.<key>`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Action {
+            $($variant,)*
+        }
+
+        impl Action {
+            pub const ALL: &[Self] = &[$(Self::$variant,)*];
+
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $key,)*
+                }
+            }
+
+            /// The translation key of its label on the audit page.
+            pub fn label_key(self) -> &'static str {
+                match self {
+                    $(Self::$variant => concat!("audit.", $key),)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    AccountCreated => "account_created",
+    AccountChanged => "account_changed",
+    OrganisationCreated => "organisation_created",
+    OrganisationChanged => "organisation_changed",
+    MemberAdded => "member_added",
+    MemberRemoved => "member_removed",
+    ModulesChanged => "modules_changed",
+    CategoryAdded => "category_added",
+    FederationMode => "federation_mode",
+    DomainRuleSet => "federation_domain_set",
+    DomainRuleRemoved => "federation_domain_removed",
+    PeeringRequested => "peering_requested",
+    PeeringAccepted => "peering_accepted",
+    PeeringRejected => "peering_rejected",
+    MirroringChanged => "resources_mirroring",
+    DirectoryImported => "directory_imported",
+    TokenIssued => "token_issued",
+    PersonalDataExported => "personal_data_exported",
+    AccountDeleted => "account_deleted",
 }
 
 impl Action {
-    pub const ALL: [Self; 19] = [
-        Self::AccountCreated,
-        Self::AccountChanged,
-        Self::OrganisationCreated,
-        Self::OrganisationChanged,
-        Self::MemberAdded,
-        Self::MemberRemoved,
-        Self::ModulesChanged,
-        Self::CategoryAdded,
-        Self::FederationMode,
-        Self::DomainRuleSet,
-        Self::DomainRuleRemoved,
-        Self::PeeringRequested,
-        Self::PeeringAccepted,
-        Self::PeeringRejected,
-        Self::MirroringChanged,
-        Self::DirectoryImported,
-        Self::TokenIssued,
-        Self::PersonalDataExported,
-        Self::AccountDeleted,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::AccountCreated => "account_created",
-            Self::AccountChanged => "account_changed",
-            Self::OrganisationCreated => "organisation_created",
-            Self::OrganisationChanged => "organisation_changed",
-            Self::MemberAdded => "member_added",
-            Self::MemberRemoved => "member_removed",
-            Self::ModulesChanged => "modules_changed",
-            Self::CategoryAdded => "category_added",
-            Self::FederationMode => "federation_mode",
-            Self::DomainRuleSet => "federation_domain_set",
-            Self::DomainRuleRemoved => "federation_domain_removed",
-            Self::PeeringRequested => "peering_requested",
-            Self::PeeringAccepted => "peering_accepted",
-            Self::PeeringRejected => "peering_rejected",
-            Self::MirroringChanged => "resources_mirroring",
-            Self::DirectoryImported => "directory_imported",
-            Self::TokenIssued => "token_issued",
-            Self::PersonalDataExported => "personal_data_exported",
-            Self::AccountDeleted => "account_deleted",
-        }
-    }
-
     pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.key() == key)
-    }
-
-    /// The translation key of its label on the audit page.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Self::AccountCreated => "audit.account_created",
-            Self::AccountChanged => "audit.account_changed",
-            Self::OrganisationCreated => "audit.organisation_created",
-            Self::OrganisationChanged => "audit.organisation_changed",
-            Self::MemberAdded => "audit.member_added",
-            Self::MemberRemoved => "audit.member_removed",
-            Self::ModulesChanged => "audit.modules_changed",
-            Self::CategoryAdded => "audit.category_added",
-            Self::FederationMode => "audit.federation_mode",
-            Self::DomainRuleSet => "audit.federation_domain_set",
-            Self::DomainRuleRemoved => "audit.federation_domain_removed",
-            Self::PeeringRequested => "audit.peering_requested",
-            Self::PeeringAccepted => "audit.peering_accepted",
-            Self::PeeringRejected => "audit.peering_rejected",
-            Self::MirroringChanged => "audit.resources_mirroring",
-            Self::DirectoryImported => "audit.directory_imported",
-            Self::TokenIssued => "audit.token_issued",
-            Self::PersonalDataExported => "audit.personal_data_exported",
-            Self::AccountDeleted => "audit.account_deleted",
-        }
+        Self::ALL.iter().copied().find(|a| a.key() == key)
     }
 }
 
@@ -276,9 +232,21 @@ mod tests {
         labels.sort_unstable();
         labels.dedup();
         assert_eq!(labels.len(), Action::ALL.len());
-        for action in Action::ALL {
+        for &action in Action::ALL {
             assert_eq!(Action::from_key(action.key()), Some(action));
         }
         assert_eq!(Action::from_key("account_removed"), None);
+    }
+
+    /// The labels are made by the macro, so the scan of key literals in
+    /// `web::i18n` does not see them: each is looked up here (English has
+    /// the same keys as French, which `web::i18n` checks).
+    #[test]
+    fn every_action_has_words() {
+        let tr = crate::web::i18n::Tr::new(crate::web::i18n::Locale::Fr, chrono_tz::Europe::Paris);
+        for action in Action::ALL {
+            let label = action.label_key();
+            assert_ne!(tr.t(label), label, "no words for {label}");
+        }
     }
 }
