@@ -112,9 +112,9 @@ pub async fn set(state: &AppState, caller: &Caller, modules: Modules) -> AppResu
                 for module in Module::ALL {
                     rows::set(conn, module.name(), modules.is_on(module))?;
                 }
-                let detail = Module::ALL
-                    .map(|m| format!("{}={}", m.name(), modules.is_on(m)))
-                    .join(", ");
+                let detail = audit::detail(
+                    Module::ALL.map(|m| audit::valued(m.name(), Some(modules.is_on(m)))),
+                );
                 audit::record(conn, &actor, Action::ModulesChanged, "", &detail)?;
                 Ok::<_, AppError>(())
             })
